@@ -1,0 +1,70 @@
+package session
+
+import (
+	"context"
+
+	"github.com/weftdev/weft/internal/ot"
+)
+
+// Store is the durable record of documents: the op log, which is the truth,
+// and snapshots, which make loading and history reads cheap. Sessions and the
+// REST API use it; internal/store provides the backends (embedded file store,
+// Postgres, memory), all of which pass the same conformance suite.
+//
+// Every method is keyed by one document (collection, id) or one collection;
+// no method needs a transaction across documents except Commit's batching,
+// which is an optimisation each backend may split per document.
+//
+// Snapshots handed to and returned by a Store carry Data as a JSON tree (as
+// ot.Decode returns it), never a type's in-memory value.
+type Store interface {
+	// Commit appends each commit's ops atomically. For each commit, the ops
+	// have consecutive versions starting at the document's next version; if
+	// that version is already taken (another writer got there first),
+	// nothing of that commit is written and its result is false. That
+	// conditional append is what orders a document's history. When a commit
+	// carries a Snapshot it is stored in the same transaction. Commit
+	// returns only after the written data is durable. An error means the
+	// outcome of every commit in the batch is unknown to the caller only if
+	// the backend says so; backends write all or none of a batch.
+	Commit(ctx context.Context, commits []Commit) ([]bool, error)
+
+	// Ops returns the document's ops with from <= Version < to, in version
+	// order; to < 0 means up to the newest. It returns fewer ops than asked
+	// only when the log ends early.
+	Ops(ctx context.Context, collection, id string, from, to int64) ([]ot.Op, error)
+
+	// Snapshot returns the newest stored snapshot with Version <= atMost
+	// (atMost < 0: the newest of all). A document with no stored snapshot
+	// yields the empty snapshot {Version: 0, Type: ""}. The document's
+	// state at a version is that snapshot plus the ops after it.
+	Snapshot(ctx context.Context, collection, id string, atMost int64) (ot.Snapshot, error)
+
+	// WriteSnapshot stores snap as a snapshot of the document (written when
+	// a document goes idle or the server drains, and every N ops). Writing
+	// a snapshot older than one already stored is allowed and harmless.
+	WriteSnapshot(ctx context.Context, collection, id string, snap ot.Snapshot) error
+
+	// Head returns the document's next version: the number of ops in its
+	// log (0 for a document never written).
+	Head(ctx context.Context, collection, id string) (int64, error)
+
+	// VersionAt returns the document's version at time ts (Unix
+	// milliseconds): the number of ops whose Ts <= ts.
+	VersionAt(ctx context.Context, collection, id string, ts int64) (int64, error)
+
+	// List returns up to limit ids of documents in collection that have at
+	// least one op, in ascending id order, starting after the id after.
+	List(ctx context.Context, collection, after string, limit int) ([]string, error)
+}
+
+// Commit is one document's share of a Store.Commit batch.
+type Commit struct {
+	Collection string
+	ID         string
+	// Ops are the ops to append, with consecutive versions.
+	Ops []ot.Op
+	// Snapshot, when set, is stored in the same transaction; its Version is
+	// that after the last op.
+	Snapshot *ot.Snapshot
+}
