@@ -1,0 +1,135 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is everything the server reads from its flags and environment.
+// Every flag has an environment mirror; an explicit flag wins.
+type Config struct {
+	Addr            string
+	DataDir         string
+	AllowedOrigins  []string
+	MaxMessageBytes int64
+	PingInterval    time.Duration
+	PingTimeout     time.Duration
+	SendQueue       int
+	SnapshotEvery   int
+	DocIdleTimeout  time.Duration
+	ShutdownTimeout time.Duration
+	LogLevel        slog.Level
+	LogFormat       string
+}
+
+// setting is one configuration knob: its flag, its environment mirror and
+// where it lands in Config.
+type setting struct {
+	flag, env, usage string
+	bind             func(fs *flag.FlagSet, name, usage string)
+}
+
+func settings(c *Config, origins *string, level *string) []setting {
+	str := func(dst *string, def string) func(*flag.FlagSet, string, string) {
+		return func(fs *flag.FlagSet, n, u string) { fs.StringVar(dst, n, def, u) }
+	}
+	dur := func(dst *time.Duration, def time.Duration) func(*flag.FlagSet, string, string) {
+		return func(fs *flag.FlagSet, n, u string) { fs.DurationVar(dst, n, def, u) }
+	}
+	num := func(dst *int, def int) func(*flag.FlagSet, string, string) {
+		return func(fs *flag.FlagSet, n, u string) { fs.IntVar(dst, n, def, u) }
+	}
+	return []setting{
+		{"addr", "WEFT_ADDR", "address to listen on", str(&c.Addr, ":8080")},
+		{"data-dir", "WEFT_DATA_DIR", "directory of the embedded store (created if missing)", str(&c.DataDir, "weft-data")},
+		{"allowed-origins", "WEFT_ALLOWED_ORIGINS", "comma-separated Origin host patterns allowed to open WebSockets besides the server's own host (e.g. \"*.example.com,localhost:3000\"; \"*\" allows all)", str(origins, "")},
+		{"max-message-bytes", "WEFT_MAX_MESSAGE_BYTES", "largest WebSocket message accepted, after decompression; larger ones close the socket with 1009", func(fs *flag.FlagSet, n, u string) { fs.Int64Var(&c.MaxMessageBytes, n, 1<<20, u) }},
+		{"ping-interval", "WEFT_PING_INTERVAL", "how often the server pings each WebSocket", dur(&c.PingInterval, 25*time.Second)},
+		{"ping-timeout", "WEFT_PING_TIMEOUT", "how long a ping may go unanswered before the socket is closed", dur(&c.PingTimeout, 20*time.Second)},
+		{"send-queue", "WEFT_SEND_QUEUE", "messages queued per connection before a slow client is disconnected (close code 1013)", num(&c.SendQueue, 1024)},
+		{"snapshot-every", "WEFT_SNAPSHOT_EVERY", "write a snapshot (and history milestone) every N ops per document", num(&c.SnapshotEvery, 100)},
+		{"doc-idle-timeout", "WEFT_DOC_IDLE_TIMEOUT", "unload a document this long after its last subscriber leaves", dur(&c.DocIdleTimeout, time.Minute)},
+		{"shutdown-timeout", "WEFT_SHUTDOWN_TIMEOUT", "how long a SIGINT/SIGTERM drain may take", dur(&c.ShutdownTimeout, 15*time.Second)},
+		{"log-level", "WEFT_LOG_LEVEL", "debug, info, warn or error", str(level, "info")},
+		{"log-format", "WEFT_LOG_FORMAT", "text or json", str(&c.LogFormat, "text")},
+	}
+}
+
+// errHelp is returned by parseConfig when --help was asked for; the usage
+// has been written.
+var errHelp = errors.New("help requested")
+
+// parseConfig fills a Config from args (without the program name) and
+// getenv. Flags given explicitly win over the environment.
+func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) (Config, error) {
+	var c Config
+	var origins, level string
+	fs := flag.NewFlagSet("weft", flag.ContinueOnError)
+	fs.SetOutput(usageOut)
+	all := settings(&c, &origins, &level)
+	for _, s := range all {
+		s.bind(fs, s.flag, s.usage+" (env "+s.env+")")
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(usageOut, "Usage: weft [flags]\n\nWeft serves collaborative documents over ShareDB's protocol, a REST API and the editor.\nEvery flag can also be set with the environment variable named in its description.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return c, errHelp
+		}
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, s := range all {
+		if v := getenv(s.env); v != "" && !set[s.flag] {
+			if err := fs.Set(s.flag, v); err != nil {
+				return c, fmt.Errorf("%s=%q: %w", s.env, v, err)
+			}
+		}
+	}
+	return c, c.finish(origins, level)
+}
+
+func (c *Config) finish(origins, level string) error {
+	for _, o := range strings.Split(origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			if strings.Contains(o, "://") {
+				u, err := url.Parse(o)
+				if err != nil || u.Host == "" {
+					return fmt.Errorf("allowed origin %q: want a host pattern such as example.com or *.example.com", o)
+				}
+				o = u.Host
+			}
+			c.AllowedOrigins = append(c.AllowedOrigins, o)
+		}
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		return fmt.Errorf("log level %q: want debug, info, warn or error", level)
+	}
+	switch {
+	case c.LogFormat != "text" && c.LogFormat != "json":
+		return fmt.Errorf("log format %q: want text or json", c.LogFormat)
+	case c.MaxMessageBytes < 1024:
+		return fmt.Errorf("max message bytes %d: must be at least 1024", c.MaxMessageBytes)
+	case c.SendQueue < 1:
+		return fmt.Errorf("send queue %d: must be at least 1", c.SendQueue)
+	case c.SnapshotEvery < 1:
+		return fmt.Errorf("snapshot every %d: must be at least 1", c.SnapshotEvery)
+	case c.PingInterval <= 0 || c.PingTimeout <= 0 || c.DocIdleTimeout <= 0 || c.ShutdownTimeout <= 0:
+		return errors.New("durations must be positive")
+	case c.DataDir == "":
+		return errors.New("data dir must not be empty")
+	}
+	return nil
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestConfigDefaults(t *testing.T) {
+	c, err := parseConfig(nil, env(nil), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.DataDir != "weft-data" || c.MaxMessageBytes != 1<<20 || len(c.AllowedOrigins) != 0 {
+		t.Errorf("defaults = %+v", c)
+	}
+}
+
+func TestConfigEnvAndFlags(t *testing.T) {
+	e := env(map[string]string{"WEFT_ADDR": ":9000", "WEFT_DATA_DIR": "/tmp/x", "WEFT_ALLOWED_ORIGINS": "https://a.example, *.b.example", "WEFT_PING_INTERVAL": "3s"})
+	c, err := parseConfig([]string{"--addr", ":7000"}, e, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":7000" {
+		t.Errorf("flag should win over env: Addr = %q", c.Addr)
+	}
+	if c.DataDir != "/tmp/x" || c.PingInterval != 3*time.Second {
+		t.Errorf("env not applied: %+v", c)
+	}
+	if strings.Join(c.AllowedOrigins, "|") != "a.example|*.b.example" {
+		t.Errorf("origins = %q", c.AllowedOrigins)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--max-message-bytes", "10"}, nil, "max message bytes 10"},
+		{nil, map[string]string{"WEFT_PING_TIMEOUT": "soon"}, "WEFT_PING_TIMEOUT=\"soon\""},
+		{[]string{"--log-level", "loud"}, nil, "log level"},
+		{[]string{"extra"}, nil, "unexpected argument"},
+		{[]string{"--nope"}, nil, "flag provided but not defined"},
+	} {
+		_, err := parseConfig(c.args, env(c.env), &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("parseConfig(%q, %v) = %v, want error containing %q", c.args, c.env, err, c.want)
+		}
+	}
+}
+
+func TestConfigHelpNamesEveryEnvVar(t *testing.T) {
+	var out bytes.Buffer
+	_, err := parseConfig([]string{"--help"}, env(nil), &out)
+	if !errors.Is(err, errHelp) {
+		t.Fatalf("err = %v, want errHelp", err)
+	}
+	for _, v := range []string{"WEFT_ADDR", "WEFT_DATA_DIR", "WEFT_ALLOWED_ORIGINS", "WEFT_MAX_MESSAGE_BYTES", "WEFT_SNAPSHOT_EVERY"} {
+		if !strings.Contains(out.String(), v) {
+			t.Errorf("--help does not mention %s", v)
+		}
+	}
+}
