@@ -173,7 +173,7 @@ func (b boltTx) commit(e *encodedCommit) (bool, error) {
 	hk := headKey(e.collection, e.id)
 	h, err := decodeHeadValue(b.heads.Get(hk))
 	if err != nil {
-		return false, fmt.Errorf("store: head %q/%q: %w", e.collection, e.id, err)
+		return false, fmt.Errorf("store: head %q/%q (key %x): %w", e.collection, e.id, hk, err)
 	}
 	ok, err := appendOutcome(e, h.head)
 	if !ok || err != nil {
@@ -219,9 +219,10 @@ func (s *Bolt) WriteSnapshot(ctx context.Context, collection, id string, snap ot
 		if err != nil {
 			return err
 		}
-		h, err := decodeHeadValue(b.heads.Get(headKey(collection, id)))
+		hk := headKey(collection, id)
+		h, err := decodeHeadValue(b.heads.Get(hk))
 		if err != nil {
-			return fmt.Errorf("store: head %q/%q: %w", collection, id, err)
+			return fmt.Errorf("store: head %q/%q (key %x): %w", collection, id, hk, err)
 		}
 		if snap.Version > h.head {
 			return fmt.Errorf("store: write snapshot %q/%q v%d: %w: head is v%d", collection, id, snap.Version, ErrInvalid, h.head)
