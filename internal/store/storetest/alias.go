@@ -65,4 +65,3 @@ func testNotAliased(t *testing.T, s session.Store) {
 	sameOps(t, "Ops after mutating returned ops", mustOps(t, s, "c", "d", 0, -1), wantOps)
 	sameSnapshot(t, "Snapshot after mutating a returned one", mustSnapshot(t, s, "c", "d", -1), wantSnap)
 }
-
