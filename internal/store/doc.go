@@ -1,0 +1,70 @@
+// Package store provides the backends of session.Store, the durable record
+// of documents: the op log, which is the truth, and snapshots, which make
+// loading and history reads cheap. Every backend passes the conformance
+// suite in internal/store/storetest.
+//
+// # Backends
+//
+//   - Bolt (OpenBolt) is the embedded default: one file, pure Go (bbolt),
+//     durable across restarts, for a single instance. It takes an exclusive
+//     lock on its file, so a second process (or a second open) fails with
+//     ErrLocked: several instances need Postgres.
+//   - Memory (NewMemory) is for tests. It keeps the same encoded records as
+//     Bolt, so it accepts, refuses and returns exactly what Bolt does, and
+//     nothing handed in or out aliases its state. It is not durable.
+//   - Postgres comes later and runs the same suite.
+//
+// # Contract details both backends share
+//
+//   - Commit checks each commit of a batch against the document's head as
+//     the batch's earlier commits left it: first version == head commits,
+//     below the head reports false and writes nothing of that commit, above
+//     the head (a gap) is an error wrapping ErrVersionGap. Malformed commits
+//     (no ops, non-consecutive versions, an op that is not exactly one of
+//     create/edit/delete, a create without a type, a snapshot not at the
+//     version after the last op, an empty or over-long name) are errors
+//     wrapping ErrInvalid. Any error means nothing of the batch was written,
+//     with one exception: a Bolt fsync failure, whose outcome is unknown.
+//   - WriteSnapshot refuses a version beyond the document's head.
+//   - VersionAt(ts) is the version before the first op stamped after ts.
+//     That is "the number of ops with Ts <= ts" whenever op timestamps never
+//     decrease; if a clock stepped back, the state at ts still ends at the
+//     first op stamped later than ts (ShareDB's rule for snapshots at a
+//     time), so it never includes an op from after ts.
+//   - List returns ids in ascending byte order; only documents with at
+//     least one op are listed.
+//   - Ops and snapshots are stored as JSON written by ot.AppendJSON and read
+//     through ot.Decode, so no lone surrogate or invalid UTF-8 can enter or
+//     leave. Data that cannot be decoded, a hole in a log, or a record that
+//     disagrees with its key is reported as an error naming the document
+//     and key, never a panic.
+//
+// # Durability (Bolt)
+//
+// Commit and WriteSnapshot return only after their bbolt read-write
+// transaction is committed and fsynced (bbolt's default; Weft never turns
+// it off). A whole Commit batch, across documents, is one transaction and
+// one fsync: batching is what makes the durable path fast (group commit),
+// so callers should hand Commit every op that is ready. Readers use
+// read-only transactions and never wait for writers.
+//
+// # Layout (Bolt)
+//
+// Names are length-prefixed with a uvarint; P(c, id) = len(c) c len(id) id,
+// which no other document's keys start with.
+//
+//	meta       "format"                       -> "weft-store-1"
+//	heads      len(c) c id                    -> be64 next version, be64 max op ts
+//	ops        P(c, id) be64 version          -> op JSON
+//	snapshots  P(c, id) be64 version          -> snapshot JSON
+//	times      P(c, id) be64 ts' be64 version -> (empty)
+//
+// Ops of a document are contiguous and in version order, so Ops is one
+// sequential cursor scan; "newest snapshot <= v" is one Seek and at most one
+// step back; head keys sort by id within a collection, which is List's
+// order. The times index holds an entry each time a document's running
+// maximum op timestamp rises (ts' is the timestamp with its sign bit
+// flipped, so negative values sort first), so VersionAt is one Seek. Op and
+// snapshot JSON have ShareDB's shape: {"v","src","seq","create"|"op"|"del",
+// "m":{"ts"}} and {"v","type","data","m":{"ts"}}.
+package store
