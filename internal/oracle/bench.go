@@ -71,4 +71,3 @@ func (nb *NodeBench) Report(b *testing.B, c Call) {
 		b.ReportMetric(js/goNs, "x-faster")
 	}
 }
-

@@ -44,3 +44,16 @@ type Snapshot struct {
 	// (ShareDB's m.mtime); 0 when unknown.
 	Ts int64
 }
+
+// Commit is one document's share of a storage commit batch: ops to append
+// to the document's log, with consecutive versions starting at its next
+// version, and optionally a snapshot stored in the same transaction.
+type Commit struct {
+	Collection string
+	ID         string
+	// Ops are the ops to append, with consecutive versions.
+	Ops []Op
+	// Snapshot, when set, is stored in the same transaction; its Version is
+	// that after the last op.
+	Snapshot *Snapshot
+}

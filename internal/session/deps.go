@@ -58,13 +58,6 @@ type Store interface {
 	List(ctx context.Context, collection, after string, limit int) ([]string, error)
 }
 
-// Commit is one document's share of a Store.Commit batch.
-type Commit struct {
-	Collection string
-	ID         string
-	// Ops are the ops to append, with consecutive versions.
-	Ops []ot.Op
-	// Snapshot, when set, is stored in the same transaction; its Version is
-	// that after the last op.
-	Snapshot *ot.Snapshot
-}
+// Commit is one document's share of a Store.Commit batch (declared in ot
+// so that storage backends need not import session).
+type Commit = ot.Commit

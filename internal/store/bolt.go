@@ -11,7 +11,6 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/weftdev/weft/internal/ot"
-	"github.com/weftdev/weft/internal/session"
 )
 
 // Bucket names of the embedded store's file (layout in doc.go).
@@ -138,7 +137,7 @@ func buckets(tx *bolt.Tx) (boltTx, error) {
 // read-write transaction and one fsync; on any error nothing of it is
 // written (except when the fsync itself fails, which bbolt reports as an
 // error with the outcome unknown).
-func (s *Bolt) Commit(ctx context.Context, commits []session.Commit) ([]bool, error) {
+func (s *Bolt) Commit(ctx context.Context, commits []ot.Commit) ([]bool, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("store: commit: %w", err)
 	}

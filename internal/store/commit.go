@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/weftdev/weft/internal/ot"
-	"github.com/weftdev/weft/internal/session"
 )
 
 // MaxNameBytes is the longest collection name or document id, in bytes, that
@@ -48,7 +47,7 @@ func checkNames(collection, id string) error {
 // encodeCommits validates and encodes a batch: each commit has at least one
 // op, consecutive versions from a non-negative first version, well-formed
 // ops, and a snapshot (if any) at the version after its last op.
-func encodeCommits(commits []session.Commit) ([]encodedCommit, error) {
+func encodeCommits(commits []ot.Commit) ([]encodedCommit, error) {
 	out := make([]encodedCommit, len(commits))
 	for i, c := range commits {
 		e, err := encodeCommit(c)
@@ -60,7 +59,7 @@ func encodeCommits(commits []session.Commit) ([]encodedCommit, error) {
 	return out, nil
 }
 
-func encodeCommit(c session.Commit) (encodedCommit, error) {
+func encodeCommit(c ot.Commit) (encodedCommit, error) {
 	if err := checkNames(c.Collection, c.ID); err != nil {
 		return encodedCommit{}, err
 	}

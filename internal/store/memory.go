@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/weftdev/weft/internal/ot"
-	"github.com/weftdev/weft/internal/session"
 )
 
 // Memory is an in-memory Store for tests. It keeps each op and snapshot in
@@ -66,7 +65,7 @@ func (d *memDoc) head() int64 {
 
 // Commit implements session.Store.Commit. A batch is decided and applied
 // under one lock: on error nothing of it is written.
-func (m *Memory) Commit(ctx context.Context, commits []session.Commit) ([]bool, error) {
+func (m *Memory) Commit(ctx context.Context, commits []ot.Commit) ([]bool, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("store: commit: %w", err)
 	}
