@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"testing"
 	"time"
@@ -63,3 +64,5 @@ func dataOf(t testing.TB, d *client.Doc) string {
 func na(path string, n float64) any {
 	return []any{map[string]any{"p": []any{path}, "na": n}}
 }
+
+func asError(err error, target **client.Error) bool { return errors.As(err, target) }
