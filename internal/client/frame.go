@@ -97,14 +97,6 @@ func encodeFrame(fields ...field) ([]byte, error) {
 // omit marks a field to leave out of a frame.
 type omit struct{}
 
-// optInt returns v, or omit{} when ok is false.
-func optInt(v int64, ok bool) any {
-	if !ok {
-		return omit{}
-	}
-	return v
-}
-
 // nullableInt returns v, or nil (JSON null) when ok is false.
 func nullableInt(v int64, ok bool) any {
 	if !ok {
