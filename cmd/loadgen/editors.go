@@ -74,7 +74,28 @@ func runEditors(ctx context.Context, cfg config, log *slog.Logger) (result, erro
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	if err := settle(ctx, editors); err != nil {
+		return result{}, err
+	}
 	return r.result(docs, len(editors), elapsed), nil
+}
+
+// settle waits (at most 10 s) until every editor has received every
+// committed op of its document, so the last broadcasts are counted.
+func settle(ctx context.Context, editors []editor) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	head := map[string]int64{}
+	for _, e := range editors {
+		v, _ := e.doc.Version()
+		head[e.doc.ID()] = max(head[e.doc.ID()], v)
+	}
+	for _, e := range editors {
+		if err := e.doc.WaitVersion(ctx, head[e.doc.ID()]); err != nil {
+			return fmt.Errorf("settle: %w", err)
+		}
+	}
+	return nil
 }
 
 type editor struct {

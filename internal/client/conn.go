@@ -93,6 +93,7 @@ type Conn struct {
 	bulk      map[bulkKey][]func(*inFrame, error)
 	pings     []func(error)
 	pres      presenceState
+	changed   []*Doc // docs whose version changed during this dispatch
 }
 
 type docKey struct{ c, d string }
@@ -202,6 +203,8 @@ func (c *Conn) Close() error {
 	c.mu.Lock()
 	for _, d := range c.docs {
 		d.failWritesLocked(ErrClosed)
+		close(d.changed) // wake WaitVersion callers, which see closed
+		d.changed = make(chan struct{})
 	}
 	c.mu.Unlock()
 	c.wg.Wait()

@@ -29,7 +29,7 @@ type Doc struct {
 	fetches    []func(error) // waiters for f replies, in request order
 	subs       []func(error) // waiters for s replies; nil entries for resubscribes
 	unsubs     []func(error)
-	changed    chan struct{} // closed and replaced when the version changes
+	changed    chan struct{} // closed and replaced by dispatch when the version changed
 }
 
 // localOp is an op submitted here and not yet acknowledged.
@@ -213,10 +213,12 @@ func (d *Doc) sendSubscribeLocked(done func(error)) error {
 
 func (d *Doc) hasWritesLocked() bool { return d.inflight != nil || len(d.pending) > 0 }
 
+// setVersionLocked sets the version. Waiters are woken by dispatch after
+// the frame's callbacks ran, so WaitVersion(v) returns only after OnOp saw
+// every op up to v. (Versions only change while dispatch handles a frame.)
 func (d *Doc) setVersionLocked(v int64) {
 	d.version, d.hasVersion = v, true
-	close(d.changed)
-	d.changed = make(chan struct{})
+	d.c.changed = append(d.c.changed, d)
 }
 
 func (d *Doc) onDisconnectedLocked() {

@@ -114,4 +114,11 @@ func (c *Conn) dispatch(s *socket, frame []byte) {
 	for _, fn := range after {
 		fn()
 	}
+	c.mu.Lock()
+	for _, d := range c.changed {
+		close(d.changed)
+		d.changed = make(chan struct{})
+	}
+	c.changed = c.changed[:0]
+	c.mu.Unlock()
 }
