@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/weftdev/weft/internal/client"
+	"github.com/weftdev/weft/internal/ot"
+)
+
+// editorRun is the shared state of a hot or spread run.
+type editorRun struct {
+	cfg      config
+	reg      *ot.Registry
+	kind     opKind
+	log      *slog.Logger
+	sent     sendTimes
+	ack      samples
+	deliver  samples
+	budget   atomic.Int64 // ops left to submit
+	ops      atomic.Int64 // ops acknowledged
+	errs     atomic.Int64
+	coll     string
+	deadline time.Time
+}
+
+func runEditors(ctx context.Context, cfg config, log *slog.Logger) (result, error) {
+	docs, per := 1, 10
+	switch cfg.scenario {
+	case "hot":
+	case "spread":
+		docs, per = 100, 2
+	default:
+		return result{}, fmt.Errorf("unknown --scenario %q", cfg.scenario)
+	}
+	reg, err := newRegistry()
+	if err != nil {
+		return result{}, err
+	}
+	kind, err := kindFor(reg, cfg.opType)
+	if err != nil {
+		return result{}, err
+	}
+	r := &editorRun{cfg: cfg, reg: reg, kind: kind, log: log,
+		sent: sendTimes{m: map[opID]time.Time{}},
+		coll: fmt.Sprintf("loadgen-%d", time.Now().UnixNano())}
+	r.budget.Store(cfg.maxOps)
+	if err := r.createDocs(ctx, docs); err != nil {
+		return result{}, err
+	}
+	editors, err := r.connectEditors(ctx, docs, per)
+	defer func() {
+		for _, e := range editors {
+			e.conn.Close()
+		}
+	}()
+	if err != nil {
+		return result{}, err
+	}
+	start := time.Now()
+	r.deadline = start.Add(cfg.duration)
+	var wg sync.WaitGroup
+	for i, e := range editors {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.edit(ctx, e, rand.New(rand.NewPCG(cfg.seed, uint64(i))))
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if err := settle(ctx, editors); err != nil {
+		return result{}, err
+	}
+	return r.result(docs, len(editors), elapsed), nil
+}
+
+// settle waits (at most 10 s) until every editor has received every
+// committed op of its document, so the last broadcasts are counted.
+func settle(ctx context.Context, editors []editor) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	head := map[string]int64{}
+	for _, e := range editors {
+		v, _ := e.doc.Version()
+		head[e.doc.ID()] = max(head[e.doc.ID()], v)
+	}
+	for _, e := range editors {
+		if err := e.doc.WaitVersion(ctx, head[e.doc.ID()]); err != nil {
+			return fmt.Errorf("settle: %w", err)
+		}
+	}
+	return nil
+}
+
+type editor struct {
+	conn *client.Conn
+	doc  *client.Doc
+}
+
+func (r *editorRun) docID(i int) string { return fmt.Sprintf("d%d", i) }
+
+func (r *editorRun) createDocs(ctx context.Context, n int) error {
+	c, err := client.Dial(ctx, r.cfg.url, client.Options{Registry: r.reg, Logger: r.log})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	for i := range n {
+		if err := c.Get(r.coll, r.docID(i)).Create(ctx, r.kind.typeName, r.kind.initial); err != nil {
+			return fmt.Errorf("create %s: %w", r.docID(i), err)
+		}
+	}
+	return nil
+}
+
+func (r *editorRun) connectEditors(ctx context.Context, docs, per int) ([]editor, error) {
+	var out []editor
+	for i := range docs * per {
+		c, err := client.Dial(ctx, r.cfg.url, client.Options{
+			Registry: r.reg, Logger: r.log,
+			OnSent: func(s client.SentOp) {
+				if !s.Resend {
+					r.sent.put(opID{s.Src, s.Seq}, time.Now())
+				}
+			},
+			OnOp: func(op client.RemoteOp) {
+				if t, ok := r.sent.get(opID{op.Src, op.Seq}); ok {
+					r.deliver.add(time.Since(t))
+				}
+			},
+		})
+		if err != nil {
+			return out, fmt.Errorf("editor %d: %w", i, err)
+		}
+		d := c.Get(r.coll, r.docID(i%docs))
+		out = append(out, editor{c, d})
+		if err := d.Subscribe(ctx); err != nil {
+			return out, fmt.Errorf("editor %d subscribe: %w", i, err)
+		}
+	}
+	return out, nil
+}
+
+// edit is one editor's closed loop, bounded by the deadline and the shared
+// op budget.
+func (r *editorRun) edit(ctx context.Context, e editor, rng *rand.Rand) {
+	for ctx.Err() == nil && time.Now().Before(r.deadline) && r.budget.Add(-1) >= 0 {
+		data, err := e.doc.Data()
+		var op any
+		if err == nil {
+			op, err = r.kind.next(rng, data)
+		}
+		if err != nil {
+			r.fail(err)
+			return
+		}
+		sctx, cancel := context.WithDeadline(ctx, r.deadline.Add(10*time.Second))
+		t0 := time.Now()
+		err = e.doc.Submit(sctx, op)
+		cancel()
+		if err != nil {
+			r.fail(err)
+			continue
+		}
+		r.ack.add(time.Since(t0))
+		r.ops.Add(1)
+	}
+}
+
+func (r *editorRun) fail(err error) {
+	if r.errs.Add(1) <= 5 {
+		r.log.Warn("loadgen: op failed", "err", err)
+	}
+}
+
+func (r *editorRun) result(docs, editors int, elapsed time.Duration) result {
+	res := result{Scenario: r.cfg.scenario, Type: r.cfg.opType, Docs: docs, Editors: editors,
+		Seconds: elapsed.Seconds(), Ops: r.ops.Load(), Errors: r.errs.Load()}
+	res.OpsPerSec = float64(res.Ops) / elapsed.Seconds()
+	_, p50, p99 := r.ack.quantiles()
+	res.AckP50Ms, res.AckP99Ms = ms(p50), ms(p99)
+	n, p50, p99 := r.deliver.quantiles()
+	res.Deliveries, res.DeliverP50Ms, res.DeliverP99Ms = n, ms(p50), ms(p99)
+	return res
+}
