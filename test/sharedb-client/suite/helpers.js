@@ -116,6 +116,7 @@ class Suite {
   constructor() {
     this.url = null;
     this.clients = [];
+    this.raws = [];
     this._stopServer = null;
   }
 
@@ -139,7 +140,16 @@ class Suite {
     return client;
   }
 
+  // raw opens a RawClient that stop() closes.
+  async raw(id = null) {
+    const raw = await RawClient.open(this.url, id);
+    this.raws.push(raw);
+    return raw;
+  }
+
   async stop() {
+    for (const raw of this.raws) raw.close();
+    this.raws = [];
     for (const client of this.clients) client.close();
     await Promise.all(this.clients.map((client) => client.closed()));
     this.clients = [];
@@ -211,6 +221,59 @@ function useSuite() {
   return suite;
 }
 
+// RawClient speaks the wire protocol directly over ws, for frames an
+// unmodified client would never send.
+class RawClient {
+  constructor(url) {
+    this.ws = new WebSocket(url);
+    this.inbox = [];
+    this.waiters = [];
+    this.ws.on('message', (data) => {
+      this.inbox.push(JSON.parse(data.toString('utf8')));
+      for (const wake of this.waiters.slice()) wake();
+    });
+  }
+
+  static async open(url, id = null) {
+    const raw = new RawClient(url);
+    await withTimeout(new Promise((resolve, reject) => {
+      raw.ws.once('open', resolve);
+      raw.ws.once('error', reject);
+    }), 'raw open');
+    const hs = await raw.request({a: 'hs', id, protocol: 1, protocolMinor: 2}, (m) => m.a === 'hs');
+    raw.id = hs.id;
+    return raw;
+  }
+
+  // take removes and returns the first received message matching match,
+  // waiting for it if needed.
+  take(match, label) {
+    return withTimeout(new Promise((resolve) => {
+      const look = () => {
+        const i = this.inbox.findIndex(match);
+        if (i < 0) return;
+        this.waiters = this.waiters.filter((w) => w !== look);
+        resolve(this.inbox.splice(i, 1)[0]);
+      };
+      this.waiters.push(look);
+      look();
+    }), label);
+  }
+
+  send(message) {
+    this.ws.send(JSON.stringify(message));
+  }
+
+  request(message, match) {
+    this.send(message);
+    return this.take(match, 'reply to ' + JSON.stringify(message).slice(0, 120));
+  }
+
+  close() {
+    this.ws.close();
+  }
+}
+
 // Promise wrappers for Doc methods.
 const docs = {
   create: (doc, data, type) => call('create ' + doc.id, (cb) => doc.create(data, type, cb)),
@@ -251,5 +314,5 @@ function ping(client) {
 
 module.exports = {
   ShareDB, TIMEOUT_MS, MAX_MESSAGE_BYTES, RICH_TEXT_URI, TEXT_UNICODE_URI, JSON0_URI,
-  withTimeout, call, callError, waitFor, nextEvent, unique, Suite, useSuite, docs, freshFetch, ping, plain,
+  withTimeout, call, callError, waitFor, nextEvent, unique, Suite, useSuite, RawClient, docs, freshFetch, ping, plain,
 };
