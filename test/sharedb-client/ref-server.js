@@ -9,6 +9,8 @@
 // Environment:
 //   PORT                        port to listen on (default 0: a free port)
 //   SHAREDB_MAX_MESSAGE_BYTES   largest accepted WebSocket message (default 1048576)
+//   REF_SERVER_LOG=1            keep ShareDB's log output (error replies are logged
+//                               with stacks, which the suite provokes on purpose)
 // Flags:
 //   --stdin-lifeline            exit when stdin closes (used when the suite spawns it)
 
@@ -74,6 +76,10 @@ class WebSocketJSONStream extends Duplex {
 }
 
 function main() {
+  if (process.env.REF_SERVER_LOG !== '1') {
+    const quiet = () => {};
+    ShareDB.logger.setMethods({info: quiet, warn: quiet, error: quiet});
+  }
   const maxPayload = Number(process.env.SHAREDB_MAX_MESSAGE_BYTES || DEFAULT_MAX_MESSAGE_BYTES);
   const port = Number(process.env.PORT || 0);
   const backend = new ShareDB({presence: true, doNotForwardSendPresenceErrorsToClient: true});

@@ -13,6 +13,19 @@ const ShareDB = require('sharedb/lib/client');
 ShareDB.types.register(require('rich-text').type);
 ShareDB.types.register(require('ot-text-unicode').type);
 
+// The client logger's output is collected here (and echoed only with
+// SHAREDB_SUITE_CLIENT_LOG=1), so tests can count client-side warnings such as
+// "Invalid version from server" without flooding the report.
+const clientLog = [];
+{
+  const echo = process.env.SHAREDB_SUITE_CLIENT_LOG === '1';
+  const record = (level) => (...args) => {
+    clientLog.push({level, text: args.map(String).join(' ')});
+    if (echo) console.error('[sharedb client ' + level + ']', ...args);
+  };
+  ShareDB.logger.setMethods({info: record('info'), warn: record('warn'), error: record('error')});
+}
+
 const TIMEOUT_MS = Number(process.env.SHAREDB_SUITE_TIMEOUT_MS || 20000);
 const MAX_MESSAGE_BYTES = Number(process.env.SHAREDB_MAX_MESSAGE_BYTES || 1024 * 1024);
 const RICH_TEXT_URI = 'http://sharejs.org/types/rich-text/v1';
@@ -313,6 +326,6 @@ function ping(client) {
 }
 
 module.exports = {
-  ShareDB, TIMEOUT_MS, MAX_MESSAGE_BYTES, RICH_TEXT_URI, TEXT_UNICODE_URI, JSON0_URI,
+  ShareDB, clientLog, TIMEOUT_MS, MAX_MESSAGE_BYTES, RICH_TEXT_URI, TEXT_UNICODE_URI, JSON0_URI,
   withTimeout, call, callError, waitFor, nextEvent, unique, Suite, useSuite, RawClient, docs, freshFetch, ping, plain,
 };

@@ -5,7 +5,7 @@
 
 const {test} = require('node:test');
 const assert = require('node:assert/strict');
-const {useSuite, docs, unique, freshFetch, ping, plain, waitFor} = require('./helpers');
+const {useSuite, docs, unique, freshFetch, ping, plain, waitFor, clientLog} = require('./helpers');
 const {Random, deltaText} = require('./gen');
 
 const suite = useSuite();
@@ -104,6 +104,8 @@ test('killing sockets mid-flight loses no op and applies none twice', async (t) 
   await Promise.all(all.flat().map((doc) => docs.settled(doc)));
   t.diagnostic('kills ' + kills + ', reconnects ' + reconnects + ', resends ' + resends +
     ', resends of already committed ops ' + duplicateResends);
+  const refetches = clientLog.filter((l) => l.text.startsWith('Invalid version from server')).length;
+  t.diagnostic('acks that made a client refetch ("Invalid version from server"): ' + refetches);
   assert.ok(kills > 0, 'some sockets were killed');
   assert.ok(reconnects >= kills, 'every kill was followed by a reconnect');
   assert.ok(resends > 0, 'ops in flight were resubmitted with their src after a reconnect');
