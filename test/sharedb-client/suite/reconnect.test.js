@@ -93,6 +93,7 @@ test('killing sockets mid-flight loses no op and applies none twice', async (t) 
     for (let c = 0; c < clients.length; c++) {
       for (let k = 0; k < TYPES.length; k++) {
         const doc = all[c][k];
+        assert.ok(doc.type, TYPES[k].name + ' k' + c + ' lost its document mid-run (a hard rollback after a server error)');
         acks.push(docs.submit(doc, TYPES[k].append(doc, '<k' + c + '-' + TYPES[k].id + round + '>')));
       }
     }
