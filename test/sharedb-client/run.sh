@@ -16,5 +16,5 @@ fi
 
 exec node --test \
   --test-concurrency="${SHAREDB_SUITE_CONCURRENCY:-1}" \
-  --test-timeout="${SHAREDB_SUITE_TEST_TIMEOUT_MS:-120000}" \
+  --test-timeout="${SHAREDB_SUITE_TEST_TIMEOUT_MS:-180000}" \
   "$@" suite/*.test.js

@@ -26,7 +26,7 @@ const clientLog = [];
   ShareDB.logger.setMethods({info: record('info'), warn: record('warn'), error: record('error')});
 }
 
-const TIMEOUT_MS = Number(process.env.SHAREDB_SUITE_TIMEOUT_MS || 20000);
+const TIMEOUT_MS = Number(process.env.SHAREDB_SUITE_TIMEOUT_MS || 30000);
 const MAX_MESSAGE_BYTES = Number(process.env.SHAREDB_MAX_MESSAGE_BYTES || 1024 * 1024);
 const RICH_TEXT_URI = 'http://sharejs.org/types/rich-text/v1';
 const TEXT_UNICODE_URI = 'http://sharejs.org/types/text-unicode';
