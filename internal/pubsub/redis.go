@@ -58,7 +58,7 @@ type Redis struct {
 
 	ioMu sync.Mutex // serialises SUBSCRIBE/UNSUBSCRIBE writes in refcount order; held across I/O
 
-	mu     sync.Mutex                  // guards subs and closed; never held across I/O
+	mu     sync.Mutex                 // guards subs and closed; never held across I/O
 	subs   map[string][]*subscription // by channel (without prefix)
 	closed bool
 }
