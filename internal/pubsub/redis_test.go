@@ -16,6 +16,15 @@ import (
 	"github.com/weftdev/weft/internal/pubsub"
 )
 
+// pubSub is session.PubSub as agreed with the session package (declared
+// there on another branch); Redis must implement exactly this.
+type pubSub interface {
+	Publish(ctx context.Context, channel string, msg []byte) error
+	Subscribe(ctx context.Context, channel string, deliver func(msg []byte)) (cancel func(), err error)
+}
+
+var _ pubSub = (*pubsub.Redis)(nil)
+
 // wait bounds every wait for a message; tests never sleep to synchronise,
 // they wait for the message they expect, and fail after this long.
 const wait = 20 * time.Second

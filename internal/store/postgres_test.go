@@ -26,7 +26,7 @@ var _ session.Store = (*store.Postgres)(nil)
 
 // testDatabaseURL returns the server the Postgres tests use, skipping the
 // test when none is configured.
-func testDatabaseURL(t *testing.T) string {
+func testDatabaseURL(t testing.TB) string {
 	t.Helper()
 	u := os.Getenv("WEFT_TEST_DATABASE_URL")
 	if u == "" {
@@ -37,7 +37,7 @@ func testDatabaseURL(t *testing.T) string {
 
 // freshSchema creates an empty schema for the test, dropped at cleanup,
 // and returns a URL whose connections use it.
-func freshSchema(t *testing.T) string {
+func freshSchema(t testing.TB) string {
 	t.Helper()
 	admin := testDatabaseURL(t)
 	ctx := context.Background()
@@ -65,7 +65,7 @@ func freshSchema(t *testing.T) string {
 }
 
 // withParam adds a connection parameter to a URL or key=value string.
-func withParam(t *testing.T, dsn, key, value string) string {
+func withParam(t testing.TB, dsn, key, value string) string {
 	t.Helper()
 	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
 		return dsn + " " + key + "=" + value
@@ -286,4 +286,24 @@ func latestMigration(t *testing.T) int64 {
 		}
 	}
 	return latest
+}
+
+// BenchmarkPostgresCommit is BenchmarkBoltCommit on Postgres: durable
+// commits of one small op each, one per transaction or 64 documents' ops
+// per transaction (group commit).
+func BenchmarkPostgresCommit(b *testing.B) {
+	for _, batch := range []int{1, 64} {
+		name := "single"
+		if batch > 1 {
+			name = fmt.Sprintf("batch%d", batch)
+		}
+		b.Run(name, func(b *testing.B) {
+			s, err := store.OpenPostgres(context.Background(), freshSchema(b), store.PostgresOptions{}, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			benchCommit(b, s, batch)
+		})
+	}
 }
