@@ -22,9 +22,13 @@ deps-node:
 	done
 
 # test runs every suite: the Go tests with -race, including the differential
-# tests against the npm references (which fail, not skip, here).
+# tests against the npm references (which fail, not skip, here) and the
+# Postgres and Redis suites, against a throwaway Postgres and Redis that
+# scripts/testenv/run.sh starts on free loopback ports and stops afterwards,
+# pass or fail (set WEFT_TEST_DATABASE_URL / WEFT_TEST_REDIS_URL to use
+# servers of your own instead).
 test: deps-node
-	WEFT_REQUIRE_ORACLE=1 $(GO) test -race -count=1 -timeout 25m ./...
+	WEFT_REQUIRE_ORACLE=1 scripts/testenv/run.sh $(GO) test -race -count=1 -timeout 25m ./...
 
 # check: formatting, vet and staticcheck.
 check:

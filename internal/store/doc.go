@@ -12,7 +12,10 @@
 //   - Memory (NewMemory) is for tests. It keeps the same encoded records as
 //     Bolt, so it accepts, refuses and returns exactly what Bolt does, and
 //     nothing handed in or out aliases its state. It is not durable.
-//   - Postgres comes later and runs the same suite.
+//   - Postgres (OpenPostgres) serves any number of instances sharing one
+//     database: schema in package migrations, applied by Migrate (also at
+//     open) under an advisory lock. It runs the same suite when
+//     WEFT_TEST_DATABASE_URL is set (make test sets it).
 //
 // # Contract details both backends share
 //
@@ -47,6 +50,21 @@
 // one fsync: batching is what makes the durable path fast (group commit),
 // so callers should hand Commit every op that is ready. Readers use
 // read-only transactions and never wait for writers.
+//
+// # Postgres
+//
+// Tables weft_docs (one head row per document: next version, largest op
+// timestamp), weft_ops (primary key collection, doc_id, version; src, seq,
+// ts, the running maximum of ts, the op JSON) and weft_snapshots (primary
+// key collection, doc_id, version). Names are bytea, compared bytewise.
+// A Commit batch is one transaction: it locks the head rows of its
+// documents in (collection, id) order, decides each commit against the
+// locked head as Bolt does, and writes the winners, all pipelined in two
+// round trips plus BEGIN and COMMIT. A commit carrying an op whose
+// (src, seq) the document already holds reports false (see
+// Postgres.Commit); UNIQUE (collection, doc_id, src, seq) backs that rule.
+// Commit returns after COMMIT, which with synchronous_commit on (checked at
+// open) means the WAL is flushed.
 //
 // # Layout (Bolt)
 //

@@ -1,0 +1,289 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/weftdev/weft/internal/ot"
+)
+
+// commitAttempts bounds how often Commit reruns a batch whose transaction
+// Postgres aborted for a reason a rerun resolves (deadlock, serialization
+// failure, a duplicate (src, seq) committed by another writer meanwhile).
+const commitAttempts = 4
+
+// SQL of a commit, in the order a batch runs it. lockDoc* run for every
+// document of the batch, in (collection, id) order so that concurrent
+// batches lock head rows in one order and cannot deadlock; write* run for
+// the commits that won. Each statement names one document.
+const (
+	// lockDocCreate makes sure the head row exists, so that the next
+	// statement can lock it even for a document never written.
+	lockDocCreate = `INSERT INTO weft_docs (collection, doc_id, head, max_ts) VALUES ($1, $2, 0, 0)
+ON CONFLICT (collection, doc_id) DO NOTHING`
+	// lockDocHead locks the head row until the transaction ends and reads
+	// its current (latest committed) values.
+	lockDocHead = `SELECT head, max_ts FROM weft_docs WHERE collection = $1 AND doc_id = $2 FOR UPDATE`
+	// lockDocDups lists which of the batch's (src, seq) pairs the
+	// document's log already holds. It runs after lockDocHead, so its
+	// snapshot includes every op committed before the lock was granted,
+	// and no other writer can add one while the lock is held.
+	lockDocDups = `SELECT src, seq FROM weft_ops WHERE collection = $1 AND doc_id = $2
+AND (src, seq) IN (SELECT * FROM unnest($3::bytea[], $4::bigint[]))`
+	writeOps = `INSERT INTO weft_ops (collection, doc_id, version, src, seq, ts, cts, op)
+SELECT $1, $2, v, src, seq, ts, cts, op::json
+FROM unnest($3::bigint[], $4::bytea[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[]) AS t(v, src, seq, ts, cts, op)`
+	writeHead = `UPDATE weft_docs SET head = $3, max_ts = $4 WHERE collection = $1 AND doc_id = $2`
+	writeSnap = `INSERT INTO weft_snapshots (collection, doc_id, version, snapshot) VALUES ($1, $2, $3, $4::text::json)
+ON CONFLICT (collection, doc_id, version) DO UPDATE SET snapshot = EXCLUDED.snapshot`
+)
+
+// docKey names one document of a batch.
+type docKey struct{ collection, id string }
+
+// srcSeq identifies an op across resubmits.
+type srcSeq struct {
+	src string
+	seq int64
+}
+
+// pgDoc is one document's state during a batch: its head row as locked,
+// advanced by the batch's winning commits, and the (src, seq) pairs its log
+// holds among those the batch carries.
+type pgDoc struct {
+	key   docKey
+	head  int64
+	maxTs int64
+	pairs []srcSeq        // the batch's (src, seq) pairs for this document
+	held  map[srcSeq]bool // pairs already in the log (or won earlier in the batch)
+	wrote bool            // some commit of this document won
+}
+
+// Commit implements session.Store.Commit. The batch is one transaction:
+// one COMMIT (one WAL flush) for all its documents. For each document the
+// head row is locked, then each commit is decided against the head as the
+// batch's earlier commits left it: first version == head wins, below the
+// head is false, above it (a gap) is an error wrapping ErrVersionGap.
+//
+// Duplicates: a commit carrying an op whose (src, seq) the document's log
+// already holds, or that an earlier commit of the batch wins, is reported
+// false and writes nothing, like a commit that lost the race for its
+// version: the caller reloads the ops since its base version and finds the
+// original op there, which is how it recognises a resubmit (the ack carries
+// the original version). Two ops with the same (src, seq) inside one commit
+// are malformed (ErrInvalid). The UNIQUE index on (collection, doc_id, src,
+// seq) backs this: a violation (SQLSTATE 23505) can only come from a race
+// the head lock already excludes, and is handled by rerunning the batch,
+// which then sees the committed duplicate and reports false.
+//
+// On an error nothing of the batch is written, except when the COMMIT
+// itself fails (the connection dropped), whose outcome is unknown; a
+// resubmit with the same (src, seq) is then safe.
+func (p *Postgres) Commit(ctx context.Context, commits []ot.Commit) ([]bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("store: commit: %w", err)
+	}
+	enc, err := encodeCommits(commits)
+	if err != nil {
+		return nil, err
+	}
+	if len(enc) == 0 {
+		return []bool{}, nil
+	}
+	pairs, err := commitPairs(commits)
+	if err != nil {
+		return nil, err
+	}
+	for attempt := 1; ; attempt++ {
+		results, retry, err := p.commitOnce(ctx, commits, enc, pairs)
+		if err == nil {
+			return results, nil
+		}
+		if !retry || attempt == commitAttempts || ctx.Err() != nil {
+			return nil, err
+		}
+		p.logger.Debug("store: rerunning commit batch", "attempt", attempt, "err", err)
+	}
+}
+
+// commitPairs returns each commit's (src, seq) pairs (ops without a src
+// have none) and refuses a commit that repeats one.
+func commitPairs(commits []ot.Commit) ([][]srcSeq, error) {
+	out := make([][]srcSeq, len(commits))
+	for i, c := range commits {
+		for _, op := range c.Ops {
+			if op.Src == "" {
+				continue
+			}
+			k := srcSeq{op.Src, op.Seq}
+			if slices.Contains(out[i], k) {
+				return nil, fmt.Errorf("store: commit %d (%q/%q): %w: src %q seq %d appears twice", i, c.Collection, c.ID, ErrInvalid, op.Src, op.Seq)
+			}
+			out[i] = append(out[i], k)
+		}
+	}
+	return out, nil
+}
+
+// commitOnce runs the batch in one transaction. retry reports an error
+// after which a rerun may succeed (nothing was written).
+func (p *Postgres) commitOnce(ctx context.Context, commits []ot.Commit, enc []encodedCommit, pairs [][]srcSeq) (results []bool, retry bool, err error) {
+	tx, err := p.pool.Begin(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("store: commit: begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+
+	docs, byKey := batchDocs(enc, pairs)
+	if err := lockDocs(ctx, tx, docs); err != nil {
+		return nil, retryable(err), err
+	}
+	results = make([]bool, len(enc))
+	b := &pgx.Batch{}
+	for i := range enc {
+		e := &enc[i]
+		d := byKey[docKey{e.collection, e.id}]
+		ok, err := appendOutcome(e, d.head)
+		if err != nil {
+			return nil, false, err
+		}
+		if ok && d.holdsAny(pairs[i]) {
+			p.logger.Debug("store: commit carries an op already in the log", "collection", e.collection, "id", e.id, "version", e.first)
+			ok = false
+		}
+		if ok {
+			results[i] = true
+			d.queueWrite(b, e, commits[i].Ops, pairs[i])
+		}
+	}
+	for _, d := range docs {
+		if d.wrote {
+			b.Queue(writeHead, []byte(d.key.collection), []byte(d.key.id), d.head, d.maxTs)
+		}
+	}
+	if b.Len() > 0 {
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return nil, retryable(err), fmt.Errorf("store: commit: write: %w", err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, false, fmt.Errorf("store: commit: %w", err)
+	}
+	return results, false, nil
+}
+
+// batchDocs returns the batch's documents in (collection, id) order, with
+// the (src, seq) pairs each is sent.
+func batchDocs(enc []encodedCommit, pairs [][]srcSeq) ([]*pgDoc, map[docKey]*pgDoc) {
+	byKey := make(map[docKey]*pgDoc)
+	var docs []*pgDoc
+	for i := range enc {
+		k := docKey{enc[i].collection, enc[i].id}
+		d := byKey[k]
+		if d == nil {
+			d = &pgDoc{key: k, held: make(map[srcSeq]bool)}
+			byKey[k] = d
+			docs = append(docs, d)
+		}
+		d.pairs = append(d.pairs, pairs[i]...)
+	}
+	slices.SortFunc(docs, func(a, b *pgDoc) int {
+		return cmp.Or(cmp.Compare(a.key.collection, b.key.collection), cmp.Compare(a.key.id, b.key.id))
+	})
+	return docs, byKey
+}
+
+// lockDocs locks every document's head row, in order, and reads its head
+// and the (src, seq) pairs its log already holds, in one round trip.
+func lockDocs(ctx context.Context, tx pgx.Tx, docs []*pgDoc) error {
+	b := &pgx.Batch{}
+	for _, d := range docs {
+		c, id := []byte(d.key.collection), []byte(d.key.id)
+		b.Queue(lockDocCreate, c, id)
+		b.Queue(lockDocHead, c, id).QueryRow(func(row pgx.Row) error {
+			return row.Scan(&d.head, &d.maxTs)
+		})
+		if len(d.pairs) == 0 {
+			continue
+		}
+		srcs, seqs := make([][]byte, len(d.pairs)), make([]int64, len(d.pairs))
+		for i, k := range d.pairs {
+			srcs[i], seqs[i] = []byte(k.src), k.seq
+		}
+		b.Queue(lockDocDups, c, id, srcs, seqs).Query(func(rows pgx.Rows) error {
+			var src []byte
+			var seq int64
+			_, err := pgx.ForEachRow(rows, []any{&src, &seq}, func() error {
+				d.held[srcSeq{string(src), seq}] = true
+				return nil
+			})
+			return err
+		})
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("store: commit: lock documents: %w", err)
+	}
+	return nil
+}
+
+// holdsAny reports whether the log already holds one of pairs.
+func (d *pgDoc) holdsAny(pairs []srcSeq) bool {
+	for _, k := range pairs {
+		if d.held[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// queueWrite queues a winning commit's ops and snapshot and advances the
+// document's head, running maximum timestamp and held pairs.
+func (d *pgDoc) queueWrite(b *pgx.Batch, e *encodedCommit, ops []ot.Op, pairs []srcSeq) {
+	n := len(e.ops)
+	vs, srcs, seqs := make([]int64, n), make([][]byte, n), make([]int64, n)
+	cts, bodies := make([]int64, n), make([]string, n)
+	for j := range e.ops {
+		op := &ops[j]
+		v := e.first + int64(j)
+		if v == 0 || op.Ts > d.maxTs {
+			d.maxTs = op.Ts
+		}
+		vs[j], seqs[j], cts[j], bodies[j] = v, op.Seq, d.maxTs, string(e.ops[j])
+		if op.Src != "" {
+			srcs[j] = []byte(op.Src)
+		}
+	}
+	c, id := []byte(e.collection), []byte(e.id)
+	b.Queue(writeOps, c, id, vs, srcs, seqs, e.ts, cts, bodies)
+	if e.snap != nil {
+		b.Queue(writeSnap, c, id, e.snapVersion, string(e.snap))
+	}
+	for _, k := range pairs {
+		d.held[k] = true
+	}
+	d.head = e.first + int64(n)
+	d.wrote = true
+}
+
+// retryable reports whether Postgres aborted the transaction for a reason
+// that a rerun of the batch resolves: a deadlock or serialization failure,
+// or a unique violation on (src, seq) (a duplicate the rerun will see).
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	switch pgErr.Code {
+	case "40001", "40P01":
+		return true
+	case "23505":
+		return pgErr.ConstraintName == "weft_ops_src_seq"
+	}
+	return false
+}
