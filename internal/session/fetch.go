@@ -1,0 +1,111 @@
+package session
+
+import (
+	"github.com/weftdev/weft/internal/ot"
+)
+
+// fetchEv is an f or s for one document, alone or as part of a bulk request.
+type fetchEv struct {
+	conn      *conn
+	req       *request // single requests: for the error echo
+	a         string   // "f" or "s"
+	subscribe bool
+	v         int64
+	hasV      bool
+	// result, for bulk requests, receives the snapshot JSON (nil when the
+	// request had a version: the ops were sent instead) or an error object.
+	result chan<- []byte
+}
+
+// unsubEv removes conn from the subscribers; done (optional) is closed after.
+type unsubEv struct {
+	conn *conn
+	done chan struct{}
+}
+
+// snapEv asks for the current snapshot (the programmatic API and queries).
+type snapEv struct {
+	res chan snapResult // buffered, 1
+}
+
+type snapResult struct {
+	version int64
+	typ     ot.Type
+	data    []byte // JSON; nil when the document does not exist
+	ts      int64
+	err     *shareErr
+}
+
+func (d *document) handleFetch(e *fetchEv) {
+	if se := d.ensureLoaded(); se != nil {
+		if e.result != nil {
+			e.result <- appendError([]byte(`{"error":`), se)
+			return
+		}
+		e.conn.enqueue(e.req.errorReply(se))
+		return
+	}
+	if e.subscribe {
+		d.subs[e.conn] = struct{}{}
+	}
+	if e.hasV {
+		if e.v < d.version {
+			entries, err := d.opsFrom(e.v)
+			if err != nil {
+				d.m.opts.Logger.Error("read ops", "collection", d.key.c, "doc", d.key.id, "err", err)
+			}
+			for _, en := range entries {
+				e.conn.enqueue(en.msg)
+			}
+		}
+		if e.result != nil {
+			e.result <- nil
+			return
+		}
+		e.conn.enqueue(docReply(e.a, d.key.c, d.key.id))
+		return
+	}
+	snap, se := d.snapshotJSON("")
+	if se != nil {
+		if e.result != nil {
+			e.result <- appendError([]byte(`{"error":`), se)
+			return
+		}
+		e.conn.enqueue(e.req.errorReply(se))
+		return
+	}
+	if e.result != nil {
+		e.result <- snap
+		return
+	}
+	e.conn.enqueue(newMsg().raw("data", snap).str("a", e.a).str("c", d.key.c).str("d", d.key.id).bytes())
+}
+
+// snapshotJSON encodes the current state for replies.
+func (d *document) snapshotJSON(id string) ([]byte, *shareErr) {
+	var data []byte
+	if d.typ != nil {
+		var err error
+		if data, err = ot.Marshal(d.data); err != nil {
+			d.m.opts.Logger.Error("encode snapshot", "collection", d.key.c, "doc", d.key.id, "err", err)
+			return nil, errInternal
+		}
+	}
+	return snapshotJSON(id, d.version, d.typ, data), nil
+}
+
+func (d *document) handleSnap(e *snapEv) {
+	if se := d.ensureLoaded(); se != nil {
+		e.res <- snapResult{err: se}
+		return
+	}
+	r := snapResult{version: d.version, typ: d.typ, ts: d.mtime}
+	if d.typ != nil {
+		b, err := ot.Marshal(d.data)
+		if err != nil {
+			r.err = errInternal
+		}
+		r.data = b
+	}
+	e.res <- r
+}
