@@ -81,8 +81,8 @@ func (c *conn) serve() {
 	c.readLoop(ctx)
 	c.closeWith(CloseNormal, "")
 	c.leaveAll(ctx)
+	wg.Wait() // both loops stop on c.closed; the writer sends the close frame
 	cancel()
-	wg.Wait()
 }
 
 func (c *conn) readLoop(ctx context.Context) {

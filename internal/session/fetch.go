@@ -39,7 +39,7 @@ type snapResult struct {
 func (d *document) handleFetch(e *fetchEv) {
 	if se := d.ensureLoaded(); se != nil {
 		if e.result != nil {
-			e.result <- appendError([]byte(`{"error":`), se)
+			e.result <- bareError(se)
 			return
 		}
 		e.conn.enqueue(e.req.errorReply(se))
@@ -68,7 +68,7 @@ func (d *document) handleFetch(e *fetchEv) {
 	snap, se := d.snapshotJSON("")
 	if se != nil {
 		if e.result != nil {
-			e.result <- appendError([]byte(`{"error":`), se)
+			e.result <- bareError(se)
 			return
 		}
 		e.conn.enqueue(e.req.errorReply(se))

@@ -105,7 +105,7 @@ func appendError(b []byte, e *shareErr) []byte {
 
 // bareError is the reply to a frame that could not be parsed as an object.
 func bareError(e *shareErr) []byte {
-	return appendError([]byte(`{"error":`), e)
+	return append(appendError([]byte(`{"error":`), e), '}')
 }
 
 // msg builds one outgoing JSON object in the field order given.
