@@ -71,7 +71,7 @@ func (c *conn) bulkRequest(ctx context.Context, req *request) *shareErr {
 			}
 			delete(c.subs, docKey{coll, it.id})
 		}
-		c.enqueue(newMsg().str("a", "bu").str("c", coll).any("b", req.m["b"]).bytes())
+		c.reply(newMsg().str("a", "bu").str("c", coll).any("b", req.m["b"]).bytes())
 		return nil
 	}
 	snaps, e := c.bulkFetch(ctx, coll, items, req.a == "bs")
@@ -90,7 +90,7 @@ func (c *conn) bulkRequest(ctx context.Context, req *request) *shareErr {
 	} else {
 		reply.str("a", req.a).str("c", coll).any("b", req.m["b"])
 	}
-	c.enqueue(reply.bytes())
+	c.reply(reply.bytes())
 	return nil
 }
 
@@ -99,6 +99,9 @@ func (c *conn) bulkRequest(ctx context.Context, req *request) *shareErr {
 func (c *conn) bulkFetch(ctx context.Context, coll string, items []bulkItem, subscribe bool) (map[string][]byte, *shareErr) {
 	snaps := make(map[string][]byte)
 	for _, it := range items {
+		if it.hasV {
+			it.v = c.catchUp(ctx, coll, it.id, it.v)
+		}
 		res := make(chan []byte, 1)
 		ev := &fetchEv{conn: c, a: "bf", subscribe: subscribe, v: it.v, hasV: it.hasV, result: res}
 		gone, err := c.m.send(ctx, coll, it.id, ev)

@@ -16,7 +16,7 @@ type conn struct {
 	m      *Manager
 	ws     *websocket.Conn
 	srcp   atomic.Pointer[string] // the client's id (src); replaced by hs
-	sendq  chan []byte
+	out    *outQueue
 	closed chan struct{} // closed by closeWith
 	once   sync.Once
 	code   websocket.StatusCode // set once, before closed is closed
@@ -31,7 +31,7 @@ type conn struct {
 func newConn(m *Manager, ws *websocket.Conn) *conn {
 	c := &conn{
 		m: m, ws: ws,
-		sendq:   make(chan []byte, m.opts.SendQueue),
+		out:     newOutQueue(m.opts.SendQueue),
 		closed:  make(chan struct{}),
 		subs:    make(map[docKey]struct{}),
 		rooms:   make(map[string]struct{}),
@@ -45,29 +45,35 @@ func newConn(m *Manager, ws *websocket.Conn) *conn {
 // src returns the connection's client id.
 func (c *conn) src() string { return *c.srcp.Load() }
 
-// enqueue queues msg for writing. It never blocks: a full queue closes the
-// connection with CloseSlowConsumer (the client reconnects and catches up by
-// version, so no op is ever silently skipped).
-func (c *conn) enqueue(msg []byte) {
+// enqueue queues a broadcast for writing. It never blocks: a full queue
+// closes the connection with CloseSlowConsumer (the client reconnects and
+// catches up by version, so no op is ever silently skipped).
+func (c *conn) enqueue(msg []byte) { c.push(msg, false) }
+
+// reply queues a reply to this connection's own request (see outQueue).
+func (c *conn) reply(msg []byte) { c.push(msg, true) }
+
+func (c *conn) push(msg []byte, reply bool) {
 	select {
 	case <-c.closed:
 		return
 	default:
 	}
-	select {
-	case c.sendq <- msg:
-	default:
-		c.m.opts.Logger.Warn("slow consumer disconnected", "client", c.src(), "queued", len(c.sendq))
-		c.closeWith(CloseSlowConsumer, "send queue full")
+	if !c.out.push(msg, reply) && c.closeWith(CloseSlowConsumer, "send queue full") {
+		c.m.opts.Logger.Warn("slow consumer disconnected", "client", c.src(), "queued", c.out.len())
 	}
 }
 
-// closeWith starts closing the connection with code; the first call wins.
-func (c *conn) closeWith(code websocket.StatusCode, reason string) {
+// closeWith starts closing the connection with code; the first call wins
+// and reports true.
+func (c *conn) closeWith(code websocket.StatusCode, reason string) bool {
+	first := false
 	c.once.Do(func() {
 		c.code, c.reason = code, reason
 		close(c.closed)
+		first = true
 	})
+	return first
 }
 
 // serve runs the connection until it closes, then leaves every document,
@@ -107,13 +113,8 @@ func (c *conn) readLoop(ctx context.Context) {
 func (c *conn) writeLoop(ctx context.Context) {
 	for {
 		select {
-		case b := <-c.sendq:
-			wctx, cancel := context.WithTimeout(ctx, c.m.opts.WriteTimeout)
-			err := c.ws.Write(wctx, websocket.MessageText, b)
-			cancel()
-			if err != nil {
-				c.closeWith(CloseInternal, "write failed")
-				_ = c.ws.CloseNow()
+		case <-c.out.ready:
+			if !c.writeAll(ctx, c.out.take()) {
 				return
 			}
 		case <-c.closed:
@@ -124,6 +125,26 @@ func (c *conn) writeLoop(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// writeAll writes msgs in order; false when the connection failed.
+func (c *conn) writeAll(ctx context.Context, msgs [][]byte) bool {
+	for _, b := range msgs {
+		select {
+		case <-c.closed:
+			return true // the loop sends the close frame next
+		default:
+		}
+		wctx, cancel := context.WithTimeout(ctx, c.m.opts.WriteTimeout)
+		err := c.ws.Write(wctx, websocket.MessageText, b)
+		cancel()
+		if err != nil {
+			c.closeWith(CloseInternal, "write failed")
+			_ = c.ws.CloseNow()
+			return false
+		}
+	}
+	return true
 }
 
 // pingLoop sends keepalive pings; a missed pong closes the connection.

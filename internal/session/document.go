@@ -142,6 +142,8 @@ func (d *document) handle(ev event) {
 		}
 	case *snapEv:
 		d.handleSnap(e)
+	case *opsEv:
+		d.handleOps(e)
 	case *presenceEv:
 		d.handlePresence(e)
 	}

@@ -1,6 +1,8 @@
 package session
 
 import (
+	"context"
+
 	"github.com/weftdev/weft/internal/ot"
 )
 
@@ -23,6 +25,54 @@ type unsubEv struct {
 	done chan struct{}
 }
 
+// opsEv asks for the ops since from (catch-up before a subscribe).
+type opsEv struct {
+	from int64
+	res  chan []tailEntry // buffered, 1; nil on error
+}
+
+func (d *document) handleOps(e *opsEv) {
+	if d.ensureLoaded() != nil || e.from >= d.version {
+		e.res <- nil
+		return
+	}
+	entries, err := d.opsFrom(e.from)
+	if err != nil {
+		d.m.opts.Logger.Error("read ops", "collection", d.key.c, "doc", d.key.id, "err", err)
+	}
+	e.res <- entries
+}
+
+// catchUp streams the ops since v to the client from the read loop, waiting
+// for queue space as it goes, so that a client far behind is not mistaken
+// for a slow one. It returns the version reached; the document then sends
+// the few ops committed meanwhile with its reply.
+func (c *conn) catchUp(ctx context.Context, coll, id string, v int64) int64 {
+	for round := 0; round < 8; round++ {
+		res := make(chan []tailEntry, 1)
+		gone, err := c.m.send(ctx, coll, id, &opsEv{from: v, res: res})
+		if err != nil {
+			return v
+		}
+		var entries []tailEntry
+		select {
+		case entries = <-res:
+		case <-gone:
+			return v
+		}
+		if len(entries) <= c.m.opts.SendQueue/4 {
+			return v
+		}
+		for _, e := range entries {
+			if !c.out.pushWait(e.msg, c.closed) {
+				return v
+			}
+			v = e.op.Version + 1
+		}
+	}
+	return v
+}
+
 // snapEv asks for the current snapshot (the programmatic API and queries).
 type snapEv struct {
 	res chan snapResult // buffered, 1
@@ -42,7 +92,7 @@ func (d *document) handleFetch(e *fetchEv) {
 			e.result <- bareError(se)
 			return
 		}
-		e.conn.enqueue(e.req.errorReply(se))
+		e.conn.reply(e.req.errorReply(se))
 		return
 	}
 	if e.subscribe {
@@ -55,14 +105,14 @@ func (d *document) handleFetch(e *fetchEv) {
 				d.m.opts.Logger.Error("read ops", "collection", d.key.c, "doc", d.key.id, "err", err)
 			}
 			for _, en := range entries {
-				e.conn.enqueue(en.msg)
+				e.conn.reply(en.msg)
 			}
 		}
 		if e.result != nil {
 			e.result <- nil
 			return
 		}
-		e.conn.enqueue(docReply(e.a, d.key.c, d.key.id))
+		e.conn.reply(docReply(e.a, d.key.c, d.key.id))
 		return
 	}
 	snap, se := d.snapshotJSON("")
@@ -71,14 +121,14 @@ func (d *document) handleFetch(e *fetchEv) {
 			e.result <- bareError(se)
 			return
 		}
-		e.conn.enqueue(e.req.errorReply(se))
+		e.conn.reply(e.req.errorReply(se))
 		return
 	}
 	if e.result != nil {
 		e.result <- snap
 		return
 	}
-	e.conn.enqueue(newMsg().raw("data", snap).str("a", e.a).str("c", d.key.c).str("d", d.key.id).bytes())
+	e.conn.reply(newMsg().raw("data", snap).str("a", e.a).str("c", d.key.c).str("d", d.key.id).bytes())
 }
 
 // snapshotJSON encodes the current state for replies.

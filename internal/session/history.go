@@ -53,6 +53,6 @@ func (c *conn) history(ctx context.Context, req *request) *shareErr {
 	} else {
 		m.str("type", snap.Type).raw("data", snap.Data)
 	}
-	c.enqueue(m.raw("m", []byte("null")).str("a", req.a).bytes())
+	c.reply(m.raw("m", []byte("null")).str("a", req.a).bytes())
 	return nil
 }

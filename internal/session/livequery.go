@@ -179,7 +179,7 @@ func (c *conn) queryRequest(ctx context.Context, req *request) *shareErr {
 			c.m.queries.remove(q)
 			delete(c.queries, string(key))
 		}
-		c.enqueue(newMsg().str("a", "qu").any("id", qid).bytes())
+		c.reply(newMsg().str("a", "qu").any("id", qid).bytes())
 		return nil
 	}
 	coll, e := req.reqString("c", "collection")
@@ -207,7 +207,7 @@ func (c *conn) queryRequest(ctx context.Context, req *request) *shareErr {
 	for i, r := range rows {
 		items[i], ids[i] = rowJSON(r), r.id
 	}
-	c.enqueue(newMsg().raw("data", joinJSON(items)).str("a", req.a).any("id", qid).bytes())
+	c.reply(newMsg().raw("data", joinJSON(items)).str("a", req.a).any("id", qid).bytes())
 	if req.a == "qs" {
 		// Re-run once: an op committed between the run and the
 		// registration would otherwise go unnoticed.
@@ -294,7 +294,7 @@ func (c *conn) resubscribeQuery(ctx context.Context, req *request, coll string, 
 		}
 	}
 	lq := c.startQuery(coll, q, qid, key, ids)
-	c.enqueue(newMsg().raw("data", data.bytes()).str("a", "qs").any("id", qid).bytes())
+	c.reply(newMsg().raw("data", data.bytes()).str("a", "qs").any("id", qid).bytes())
 	lq.markDirty()
 	return nil
 }

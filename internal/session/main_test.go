@@ -74,6 +74,12 @@ func newEnvWith(t *testing.T, st *memStore, ps PubSub, mod func(*Options)) *test
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv := newServer(t, m)
+	return &testEnv{m: m, srv: srv, store: st, url: "ws" + strings.TrimPrefix(srv.URL, "http")}
+}
+
+// newServer serves m and shuts both down when the test ends.
+func newServer(t *testing.T, m *Manager) *httptest.Server {
 	srv := httptest.NewServer(m.Handler())
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -83,8 +89,10 @@ func newEnvWith(t *testing.T, st *memStore, ps PubSub, mod func(*Options)) *test
 		}
 		srv.Close()
 	})
-	return &testEnv{m: m, srv: srv, store: st, url: "ws" + strings.TrimPrefix(srv.URL, "http")}
+	return srv
 }
+
+func closeCode(err error) websocket.StatusCode { return websocket.CloseStatus(err) }
 
 func testLogger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(tlogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))

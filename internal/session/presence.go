@@ -193,7 +193,7 @@ func (h *presenceHub) publish(c *conn, p *presence) {
 	r.fanout(p.src, msg)
 	h.dropIfEmpty(p.ch, r)
 	h.mu.Unlock()
-	c.enqueue(msg)
+	c.reply(msg)
 	h.publishRemote(p.ch, p.src, msg)
 }
 

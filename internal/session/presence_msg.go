@@ -32,11 +32,11 @@ func (c *conn) presenceRequest(ctx context.Context, req *request) *shareErr {
 			c.m.presence.unsubscribe(c, ch)
 			delete(c.rooms, ch)
 		}
-		c.enqueue(newMsg().str("ch", ch).any("seq", seq).str("a", req.a).bytes())
+		c.reply(newMsg().str("ch", ch).any("seq", seq).str("a", req.a).bytes())
 		return nil
 	case "pr":
 		c.m.presence.request(c, ch)
-		c.enqueue([]byte(`{"a":"pr"}`))
+		c.reply([]byte(`{"a":"pr"}`))
 		return nil
 	}
 	p, e := parsePresence(req, ch, c.src())
@@ -85,21 +85,21 @@ func (d *document) handlePresence(e *presenceEv) {
 	p := e.p
 	typ, err := d.m.opts.Registry.Lookup(p.t)
 	if err != nil {
-		e.conn.enqueue(e.req.errorReply(errf(CodeTypeNotRecognized, "Unknown type")))
+		e.conn.reply(e.req.errorReply(errf(CodeTypeNotRecognized, "Unknown type")))
 		return
 	}
 	pt, ok := typ.(ot.PresenceTransformer)
 	if !ok {
-		e.conn.enqueue(e.req.errorReply(errf(CodeNoPresence, "Type does not support presence: "+typ.URI())))
+		e.conn.reply(e.req.errorReply(errf(CodeNoPresence, "Type does not support presence: "+typ.URI())))
 		return
 	}
 	if se := d.ensureLoaded(); se != nil {
-		e.conn.enqueue(e.req.errorReply(se))
+		e.conn.reply(e.req.errorReply(se))
 		return
 	}
 	if p.v < d.version {
 		if se := d.transformPresence(pt, p); se != nil {
-			e.conn.enqueue(e.req.errorReply(se))
+			e.conn.reply(e.req.errorReply(se))
 			return
 		}
 	}

@@ -18,7 +18,7 @@ var (
 func (c *conn) dispatch(ctx context.Context, data []byte) {
 	req, e := parseRequest(data)
 	if e != nil {
-		c.enqueue(bareError(e))
+		c.reply(bareError(e))
 		return
 	}
 	var se *shareErr
@@ -26,7 +26,7 @@ func (c *conn) dispatch(ctx context.Context, data []byte) {
 	case "hs":
 		se = c.handshake(req)
 	case "pp":
-		c.enqueue(ppReply)
+		c.reply(ppReply)
 	case "f", "s", "u":
 		se = c.docRequest(ctx, req)
 	case "bf", "bs", "bu":
@@ -43,7 +43,7 @@ func (c *conn) dispatch(ctx context.Context, data []byte) {
 		se = errUnknownMsg
 	}
 	if se != nil {
-		c.enqueue(req.errorReply(se))
+		c.reply(req.errorReply(se))
 	}
 }
 
@@ -67,7 +67,7 @@ func (c *conn) handshake(req *request) *shareErr {
 			c.srcp.Store(&id)
 		}
 	}
-	c.enqueue(newMsg().str("a", "hs").num("protocol", 1).num("protocolMinor", 2).
+	c.reply(newMsg().str("a", "hs").num("protocol", 1).num("protocolMinor", 2).
 		str("id", c.src()).str("type", json0URI).bytes())
 	return nil
 }
@@ -111,12 +111,15 @@ func (c *conn) docRequest(ctx context.Context, req *request) *shareErr {
 			waitDone(done, gone)
 		}
 		delete(c.subs, docKey{coll, id})
-		c.enqueue(docReply("u", coll, id))
+		c.reply(docReply("u", coll, id))
 		return nil
 	}
 	v, hasV, e := req.version("v")
 	if e != nil {
 		return e
+	}
+	if hasV {
+		v = c.catchUp(ctx, coll, id, v)
 	}
 	ev := &fetchEv{conn: c, req: req, a: req.a, subscribe: req.a == "s", v: v, hasV: hasV}
 	if _, err := c.m.send(ctx, coll, id, ev); err != nil {

@@ -28,7 +28,7 @@ type submitResult struct {
 func (d *document) handleSubmits(batch []*submitEv) {
 	if e := d.ensureLoaded(); e != nil {
 		for _, s := range batch {
-			s.conn.enqueue(s.req.errorReply(e))
+			s.conn.reply(s.req.errorReply(e))
 		}
 		return
 	}
@@ -57,7 +57,7 @@ func (d *document) handleSubmits(batch []*submitEv) {
 				e = errInternal
 			}
 			for _, s := range batch {
-				s.conn.enqueue(s.req.errorReply(e))
+				s.conn.reply(s.req.errorReply(e))
 			}
 			return
 		}
@@ -87,13 +87,13 @@ func (d *document) reply(batch []*submitEv, results []submitResult) {
 	for i, s := range batch {
 		r := &results[i]
 		if r.err != nil {
-			s.conn.enqueue(s.req.errorReply(r.err))
+			s.conn.reply(s.req.errorReply(r.err))
 			continue
 		}
 		for _, e := range r.missed {
-			s.conn.enqueue(e.msg)
+			s.conn.reply(e.msg)
 		}
-		s.conn.enqueue(ackMessage(d.key.c, d.key.id, s.op.Src, s.op.Seq, r.ack))
+		s.conn.reply(ackMessage(d.key.c, d.key.id, s.op.Src, s.op.Seq, r.ack))
 		if r.op != nil {
 			d.broadcast(r.op)
 			d.publish(r.op)

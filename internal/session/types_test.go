@@ -154,21 +154,32 @@ func (counterType) Create(data any) (any, error) {
 	}
 	return f, nil
 }
-func (counterType) Apply(s, op any) (any, error) {
+// counterAmount reads a counter op: a number, or {"n": number, "pad": any}
+// (padding lets tests send large ops).
+func counterAmount(op any) (float64, bool) {
+	if m, ok := op.(map[string]any); ok {
+		op = m["n"]
+	}
 	f, ok := op.(float64)
+	return f, ok
+}
+
+func (counterType) Apply(s, op any) (any, error) {
+	f, ok := counterAmount(op)
 	if !ok {
 		return nil, errors.New("counter op must be a number")
 	}
-	return s.(float64) + f, nil
+	cur, _ := s.(float64)
+	return cur + f, nil
 }
 func (c counterType) Validate(s, op any) error {
-	if _, ok := op.(float64); !ok {
+	if _, ok := counterAmount(op); !ok {
 		return fmt.Errorf("%w: counter op must be a number", ot.ErrInvalidOp)
 	}
 	return nil
 }
 func (counterType) Transform(op, other any, side ot.Side) (any, error) { return op, nil }
-func (counterType) Compose(a, b any) (any, error)                    { return a.(float64) + b.(float64), nil }
+func (counterType) Compose(a, b any) (any, error)                    { return nil, errors.New("no compose") }
 func (counterType) Normalize(op any) (any, error)                    { return op, nil }
 
 func testRegistry() *ot.Registry {
