@@ -49,7 +49,7 @@ func TestMemoryDropsWhenFull(t *testing.T) {
 	}
 	defer cancel()
 	_ = m.Publish(context.Background(), "a", []byte("1"))
-	<-got // "1" is being delivered and blocks
+	<-got                                                 // "1" is being delivered and blocks
 	_ = m.Publish(context.Background(), "a", []byte("2")) // buffered
 	_ = m.Publish(context.Background(), "a", []byte("3")) // dropped: buffer full
 	close(block)

@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"sort"
-
 )
 
 var errBulkData = errf(CodeBadMessage, "Invalid bulk subscribe data")
@@ -122,5 +121,3 @@ func (c *conn) bulkFetch(ctx context.Context, coll string, items []bulkItem, sub
 	}
 	return snaps, nil
 }
-
-

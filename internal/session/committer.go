@@ -31,7 +31,7 @@ type commitRes struct {
 }
 
 func newCommitter(s Store, max int, timeout time.Duration) *committer {
-	c := &committer{store: s, max: max, timeout: timeout, reqs: make(chan *commitReq), done: make(chan struct{})}
+	c := &committer{store: s, max: max, timeout: timeout, reqs: make(chan *commitReq, max), done: make(chan struct{})}
 	c.wg.Add(1)
 	go c.run()
 	return c

@@ -7,7 +7,7 @@ import (
 )
 
 var (
-	ppReply      = []byte(`{"a":"pp"}`)
+	ppReply       = []byte(`{"a":"pp"}`)
 	errUnknownMsg = errf(CodeBadMessage, "Invalid or unknown message")
 )
 

@@ -13,8 +13,9 @@ import (
 type memStore struct {
 	mu      sync.Mutex
 	docs    map[docKey]*memDoc
-	commits int        // Commit calls
-	sizes   []int      // commits per Commit call
+	commits int           // Commit calls
+	sizes   []int         // commits per Commit call
+	opsPer  [][]int       // ops per commit, per Commit call
 	gate    chan struct{} // when set, Commit signals entered and waits on gate
 	entered chan struct{}
 }
@@ -70,6 +71,11 @@ func (s *memStore) Commit(ctx context.Context, commits []Commit) ([]bool, error)
 	defer s.mu.Unlock()
 	s.commits++
 	s.sizes = append(s.sizes, len(commits))
+	per := make([]int, len(commits))
+	for i, cm := range commits {
+		per[i] = len(cm.Ops)
+	}
+	s.opsPer = append(s.opsPer, per)
 	out := make([]bool, len(commits))
 	for i, cm := range commits {
 		d := s.doc(cm.Collection, cm.ID)

@@ -111,7 +111,7 @@ func transformText(a, b textOp, side ot.Side) textOp {
 	return a
 }
 
-func (textType) Compose(a, b any) (any, error)  { return nil, errors.New("compose not supported") }
+func (textType) Compose(a, b any) (any, error) { return nil, errors.New("compose not supported") }
 func (textType) Normalize(op any) (any, error) { return op, nil }
 
 func (textType) TransformPresence(presence, op any, isOwnOp bool) (any, error) {
@@ -154,6 +154,7 @@ func (counterType) Create(data any) (any, error) {
 	}
 	return f, nil
 }
+
 // counterAmount reads a counter op: a number, or {"n": number, "pad": any}
 // (padding lets tests send large ops).
 func counterAmount(op any) (float64, bool) {
@@ -179,8 +180,8 @@ func (c counterType) Validate(s, op any) error {
 	return nil
 }
 func (counterType) Transform(op, other any, side ot.Side) (any, error) { return op, nil }
-func (counterType) Compose(a, b any) (any, error)                    { return nil, errors.New("no compose") }
-func (counterType) Normalize(op any) (any, error)                    { return op, nil }
+func (counterType) Compose(a, b any) (any, error)                      { return nil, errors.New("no compose") }
+func (counterType) Normalize(op any) (any, error)                      { return op, nil }
 
 func testRegistry() *ot.Registry {
 	r, err := ot.NewRegistry(textType{}, counterType{})
