@@ -166,7 +166,7 @@ func (c *conn) pingLoop(ctx context.Context) {
 			cancel()
 			if err != nil {
 				if ctx.Err() == nil {
-					c.m.opts.Logger.Info("keepalive timeout", "client", c.src())
+					c.m.opts.Logger.Warn("keepalive timeout", "client", c.src())
 				}
 				c.closeWith(CloseGoingAway, "keepalive timeout")
 				_ = c.ws.CloseNow()

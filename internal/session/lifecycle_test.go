@@ -173,3 +173,25 @@ func TestTwoManagersConverge(t *testing.T) {
 		t.Errorf("stored %d ops, want 3", n)
 	}
 }
+
+func TestKeepaliveTimeoutCloses(t *testing.T) {
+	timedOut := make(chan struct{}, 1)
+	e := newEnv(t, func(o *Options) {
+		o.PingInterval, o.PingTimeout = 20*time.Millisecond, 20*time.Millisecond
+		o.Logger = slog.New(signalHandler{Handler: o.Logger.Handler(), msg: "keepalive timeout", ch: timedOut})
+	})
+	// A client that does not read never answers pings (its reader sends
+	// the pongs): the server drops it.
+	silent := dialRaw(t, e.url, nil)
+	<-timedOut
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		if _, _, err := silent.ws.Read(ctx); err != nil {
+			if ctx.Err() != nil {
+				t.Fatalf("silent client still connected")
+			}
+			break
+		}
+	}
+}
