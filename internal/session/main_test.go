@@ -58,13 +58,13 @@ type testEnv struct {
 	url   string
 }
 
-func newEnv(t *testing.T, mod func(*Options)) *testEnv {
+func newEnv(t testing.TB, mod func(*Options)) *testEnv {
 	t.Helper()
 	st := newMemStore()
 	return newEnvWith(t, st, nil, mod)
 }
 
-func newEnvWith(t *testing.T, st *memStore, ps PubSub, mod func(*Options)) *testEnv {
+func newEnvWith(t testing.TB, st *memStore, ps PubSub, mod func(*Options)) *testEnv {
 	t.Helper()
 	o := Options{Store: st, PubSub: ps, Registry: testRegistry(), Logger: testLogger(t)}
 	if mod != nil {
@@ -79,7 +79,7 @@ func newEnvWith(t *testing.T, st *memStore, ps PubSub, mod func(*Options)) *test
 }
 
 // newServer serves m and shuts both down when the test ends.
-func newServer(t *testing.T, m *Manager) *httptest.Server {
+func newServer(t testing.TB, m *Manager) *httptest.Server {
 	srv := httptest.NewServer(m.Handler())
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -94,11 +94,11 @@ func newServer(t *testing.T, m *Manager) *httptest.Server {
 
 func closeCode(err error) websocket.StatusCode { return websocket.CloseStatus(err) }
 
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(tlogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
-type tlogWriter struct{ t *testing.T }
+type tlogWriter struct{ t testing.TB }
 
 func (w tlogWriter) Write(b []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(b)))
@@ -107,12 +107,12 @@ func (w tlogWriter) Write(b []byte) (int, error) {
 
 // tclient is a raw protocol client for tests.
 type tclient struct {
-	t  *testing.T
+	t  testing.TB
 	ws *websocket.Conn
 	id string
 }
 
-func dial(t *testing.T, e *testEnv, id string) *tclient {
+func dial(t testing.TB, e *testEnv, id string) *tclient {
 	t.Helper()
 	c := dialRaw(t, e.url, nil)
 	hs := map[string]any{"a": "hs", "protocol": 1, "protocolMinor": 2, "id": nil}
@@ -128,7 +128,7 @@ func dial(t *testing.T, e *testEnv, id string) *tclient {
 	return c
 }
 
-func dialRaw(t *testing.T, url string, opts *websocket.DialOptions) *tclient {
+func dialRaw(t testing.TB, url string, opts *websocket.DialOptions) *tclient {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
