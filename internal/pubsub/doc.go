@@ -3,11 +3,15 @@
 // commits an op rings the other instances serving the same document.
 //
 // Delivery is at most once. A message can be lost (a reconnect, a full
-// buffer, Redis restarting), so a bus is a doorbell, never the record: the
-// receiver applies a remote op whose version is the next one, ignores older
-// ones, and on a gap reads the missing range from the store. After a Redis
-// reconnect, when any message may have been lost, Redis.Resync fires so the
-// receiver re-checks the heads of its documents.
+// buffer, Redis restarting) but is never duplicated or reordered within one
+// subscription, so a bus is a doorbell, never the record: the receiver
+// applies a remote op whose version is the next one, ignores older ones, and
+// on a gap reads the missing range from the store. After a Redis reconnect,
+// when any message may have been lost, Redis.Resync fires so the receiver
+// re-checks the heads of its documents.
+//
+// Memory is the in-process bus used by a single instance and by tests that
+// run several session Managers in one process.
 //
 // Redis (NewRedis) is the bus for several instances: one subscriber
 // connection per instance (a go-redis PubSub) on which channels are

@@ -61,3 +61,27 @@ type Store interface {
 // Commit is one document's share of a Store.Commit batch (declared in ot
 // so that storage backends need not import session).
 type Commit = ot.Commit
+
+// PubSub carries opaque messages between the Managers of several Weft
+// instances, one channel per document (and per presence channel).
+// internal/pubsub provides the backends (in-process, Redis).
+//
+// Delivery is at most once: a message may be lost (a full buffer, a
+// reconnect), but never duplicated by the PubSub itself and never reordered
+// for one subscription. A subscriber also receives what its own instance
+// published. Sessions therefore treat every message as a hint: ops carry
+// versions, and a gap is filled from the Store.
+type PubSub interface {
+	// Publish sends msg to the current subscribers of channel. It does not
+	// wait for delivery. The PubSub may keep msg; callers must not modify it
+	// afterwards.
+	Publish(ctx context.Context, channel string, msg []byte) error
+
+	// Subscribe calls deliver for each message published on channel until
+	// the returned cancel function is called. deliver is called from one
+	// goroutine per subscription, in publish order; it must not block for
+	// long and must not modify msg. cancel does not wait for a deliver call
+	// already under way; after that one, deliver is not called again. cancel
+	// is safe to call more than once.
+	Subscribe(ctx context.Context, channel string, deliver func(msg []byte)) (cancel func(), err error)
+}

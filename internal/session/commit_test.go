@@ -1,0 +1,98 @@
+package session
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/weftdev/weft/internal/ot"
+)
+
+// waitFor yields until cond holds (cond reads a channel length, which is
+// safe concurrently); it fails the test after many rounds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for i := 0; i < 10_000_000; i++ {
+		if cond() {
+			return
+		}
+		runtime.Gosched()
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func TestGroupCommit(t *testing.T) {
+	e := newEnv(t, nil)
+	st := e.store
+	a := dial(t, e, "A")
+	for i, id := range []string{"x", "y", "z"} {
+		a.send(map[string]any{"a": "op", "c": "k", "d": id, "seq": i + 1, "create": map[string]any{"type": "test-counter", "data": 0}})
+		a.read()
+	}
+	st.mu.Lock()
+	st.gate, st.entered = make(chan struct{}), make(chan struct{}, 1)
+	st.mu.Unlock()
+
+	// One op holds the store; three more for x queue in its inbox.
+	a.sendRaw(`{"a":"op","c":"k","d":"x","v":1,"seq":100,"op":1}`)
+	<-st.entered
+	clients := make([]*tclient, 3)
+	for i := range clients {
+		clients[i] = dial(t, e, fmt.Sprint("c", i))
+		clients[i].send(map[string]any{"a": "op", "c": "k", "d": "x", "v": 1, "seq": 1, "op": 1})
+	}
+	x := e.m.docs[docKey{"k", "x"}]
+	waitFor(t, "three submits in x's inbox", func() bool { return len(x.inbox) == 3 })
+	st.gate <- struct{}{} // release the first commit
+	<-st.entered          // x's three ops arrive as one commit
+	// Meanwhile y and z commit; they wait in the shared committer.
+	a.sendRaw(`{"a":"op","c":"k","d":"y","v":1,"seq":101,"op":1}`)
+	a.sendRaw(`{"a":"op","c":"k","d":"z","v":1,"seq":102,"op":1}`)
+	waitFor(t, "two queued commits", func() bool { return len(e.m.commits.reqs) == 2 })
+	st.gate <- struct{}{}
+	<-st.entered // y and z in one Store.Commit
+	st.mu.Lock()
+	gate := st.gate
+	st.gate = nil
+	st.mu.Unlock()
+	gate <- struct{}{}
+
+	for _, c := range clients {
+		m := c.read()
+		for m["a"] == "op" && m["src"] != c.id {
+			m = c.read()
+		}
+		if m["v"] != 2.0 && m["v"] != 3.0 && m["v"] != 4.0 {
+			t.Errorf("ack %v", m)
+		}
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	n := len(st.opsPer)
+	if got := fmt.Sprint(st.opsPer[n-3:]); got != "[[1] [3] [1 1]]" {
+		t.Errorf("ops per commit per Store.Commit call = %s, want [[1] [3] [1 1]]", got)
+	}
+}
+
+func TestCommitConflictRetries(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.HeadCheckInterval = -1 })
+	a := dial(t, e, "A")
+	a.sendRaw(`{"a":"op","c":"k","d":"t","seq":1,"create":{"type":"test-text","data":"ab"}}`)
+	a.read()
+	// Another instance commits v1 behind this Manager's back (no PubSub).
+	ok, err := e.store.Commit(t.Context(), []Commit{{Collection: "k", ID: "t", Ops: []ot.Op{
+		{Version: 1, Src: "other", Seq: 1, Edit: map[string]any{"p": 0.0, "i": "X"}, Ts: 1},
+	}}})
+	if err != nil || !ok[0] {
+		t.Fatalf("direct commit: %v %v", ok, err)
+	}
+	// A's op at v1 loses the version race, is transformed over the other
+	// instance's op and committed at v2; A first receives the op it missed.
+	a.sendRaw(`{"a":"op","c":"k","d":"t","v":1,"seq":2,"op":{"p":2,"i":"!"}}`)
+	a.expect(`{"a":"op","c":"k","d":"t","v":1,"src":"other","seq":1,"op":{"i":"X","p":0}}`)
+	a.expect(`{"src":"A","seq":2,"v":2,"a":"op","c":"k","d":"t"}`)
+	s, err := e.m.Fetch(t.Context(), "k", "t")
+	if err != nil || string(s.Data) != `"Xab!"` || s.Version != 3 {
+		t.Errorf("snapshot = %s v%d, %v; want \"Xab!\" v3", s.Data, s.Version, err)
+	}
+}

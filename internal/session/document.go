@@ -1,0 +1,341 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/weftdev/weft/internal/ot"
+)
+
+// document is one open document. Its run goroutine owns every field below
+// the "owned by run" line; other goroutines reach it only through inbox (and
+// remote/gap, which the PubSub callback fills without blocking).
+type document struct {
+	m     *Manager
+	key   docKey
+	inbox chan event
+	done  chan struct{} // closed when run returns
+
+	remote chan []byte   // PubSub messages for this document
+	gap    chan struct{} // signalled when a PubSub message was dropped
+
+	senders int // guarded by m.mu: callers between acquire and release
+
+	// owned by run
+	loaded      bool
+	typ         ot.Type // nil when the document does not exist
+	data        any     // the type's snapshot value
+	version     int64
+	mtime       int64
+	tail        []tailEntry // the ops before version, oldest first
+	snapVersion int64       // newest snapshot version known to be stored
+	subs        map[*conn]struct{}
+	unsubscribe func() // cancels the PubSub subscription
+}
+
+// tailEntry is a committed op with its encoded broadcast message.
+type tailEntry struct {
+	op  ot.Op
+	msg []byte
+}
+
+// event is something a document's inbox carries: *submitEv, *fetchEv,
+// *unsubEv, *snapEv, *presenceEv.
+type event any
+
+func newDocument(m *Manager, k docKey) *document {
+	return &document{
+		m: m, key: k,
+		inbox:  make(chan event, m.opts.InboxSize),
+		done:   make(chan struct{}),
+		remote: make(chan []byte, 256),
+		gap:    make(chan struct{}, 1),
+		subs:   make(map[*conn]struct{}),
+	}
+}
+
+func (d *document) run() {
+	defer d.m.docWG.Done()
+	defer close(d.done)
+	idle := time.NewTimer(d.m.opts.IdleTimeout)
+	defer idle.Stop()
+	var headCheck <-chan time.Time
+	if iv := d.m.opts.HeadCheckInterval; iv > 0 {
+		t := time.NewTicker(iv)
+		defer t.Stop()
+		headCheck = t.C
+	}
+	var next event
+	for {
+		ev := next
+		next = nil
+		if ev == nil {
+			select {
+			case ev = <-d.inbox:
+			case b := <-d.remote:
+				d.handleRemote(b)
+				continue
+			case <-d.gap:
+				d.catchUp()
+				continue
+			case <-headCheck:
+				d.checkHead()
+				continue
+			case <-idle.C:
+				if len(d.subs) == 0 && d.m.tryEvict(d) {
+					d.finish()
+					return
+				}
+				idle.Reset(d.m.opts.IdleTimeout)
+				continue
+			case <-d.m.stop:
+				d.m.forget(d)
+				d.finish()
+				return
+			}
+		}
+		if !idle.Stop() {
+			select {
+			case <-idle.C:
+			default:
+			}
+		}
+		idle.Reset(d.m.opts.IdleTimeout)
+		if s, ok := ev.(*submitEv); ok {
+			var batch []*submitEv
+			batch, next = d.gather(s)
+			d.handleSubmits(batch)
+			continue
+		}
+		d.handle(ev)
+	}
+}
+
+// gather collects the submits already waiting behind first, stopping at the
+// first other event (returned to be handled next, preserving order).
+func (d *document) gather(first *submitEv) ([]*submitEv, event) {
+	batch := []*submitEv{first}
+	for len(batch) < d.m.opts.MaxBatch {
+		select {
+		case ev := <-d.inbox:
+			s, ok := ev.(*submitEv)
+			if !ok {
+				return batch, ev
+			}
+			batch = append(batch, s)
+		default:
+			return batch, nil
+		}
+	}
+	return batch, nil
+}
+
+func (d *document) handle(ev event) {
+	switch e := ev.(type) {
+	case *fetchEv:
+		d.handleFetch(e)
+	case *unsubEv:
+		delete(d.subs, e.conn)
+		if e.done != nil {
+			close(e.done)
+		}
+	case *snapEv:
+		d.handleSnap(e)
+	case *opsEv:
+		d.handleOps(e)
+	case *presenceEv:
+		d.handlePresence(e)
+	}
+}
+
+// finish writes a snapshot if ops were committed since the last one and
+// leaves the PubSub channel.
+func (d *document) finish() {
+	if d.unsubscribe != nil {
+		d.unsubscribe()
+		d.unsubscribe = nil
+	}
+	if !d.loaded || d.version <= d.snapVersion {
+		return
+	}
+	snap, err := d.snapshot()
+	if err == nil {
+		ctx, cancel := d.m.storeCtx()
+		err = d.m.opts.Store.WriteSnapshot(ctx, d.key.c, d.key.id, snap)
+		cancel()
+	}
+	if err != nil {
+		d.m.opts.Logger.Error("write snapshot", "collection", d.key.c, "doc", d.key.id, "v", d.version, "err", err)
+	}
+}
+
+// snapshot returns the current state as a storable snapshot (Data a JSON tree).
+func (d *document) snapshot() (ot.Snapshot, error) {
+	s := ot.Snapshot{Version: d.version, Ts: d.mtime}
+	if d.typ == nil {
+		return s, nil
+	}
+	tree, err := jsonTree(d.data)
+	if err != nil {
+		return s, fmt.Errorf("encode snapshot of %s/%s: %w", d.key.c, d.key.id, err)
+	}
+	s.Type, s.Data = d.typ.URI(), tree
+	return s, nil
+}
+
+// jsonTree converts a type's value into a JSON tree.
+func jsonTree(v any) (any, error) {
+	b, err := ot.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return ot.Decode(b)
+}
+
+// ensureLoaded reads the document from the store on first use (or after a
+// failed commit) and joins its PubSub channel.
+func (d *document) ensureLoaded() *shareErr {
+	if d.loaded {
+		return nil
+	}
+	if err := d.load(); err != nil {
+		var se *shareErr
+		if errors.As(err, &se) {
+			return se
+		}
+		d.m.opts.Logger.Error("load document", "collection", d.key.c, "doc", d.key.id, "err", err)
+		return errInternal
+	}
+	if d.unsubscribe == nil && d.m.opts.PubSub != nil {
+		d.subscribeRemote()
+	}
+	return nil
+}
+
+func (d *document) load() error {
+	ctx, cancel := d.m.storeCtx()
+	defer cancel()
+	st := d.m.opts.Store
+	snap, err := st.Snapshot(ctx, d.key.c, d.key.id, -1)
+	if err != nil {
+		return fmt.Errorf("read snapshot: %w", err)
+	}
+	ops, err := st.Ops(ctx, d.key.c, d.key.id, snap.Version, -1)
+	if err != nil {
+		return fmt.Errorf("read ops from v%d: %w", snap.Version, err)
+	}
+	d.typ, d.data, d.tail = nil, nil, nil
+	d.version, d.mtime, d.snapVersion = snap.Version, snap.Ts, snap.Version
+	if snap.Type != "" {
+		if err := d.setStored(snap.Type, snap.Data); err != nil {
+			return err
+		}
+	}
+	for i := range ops {
+		if err := d.applyStored(&ops[i]); err != nil {
+			return err
+		}
+	}
+	d.loaded = true
+	return nil
+}
+
+func (d *document) setStored(uri string, data any) error {
+	typ, err := d.m.opts.Registry.Lookup(uri)
+	if err != nil {
+		return errf(CodeTypeNotRecognized, "Unknown type "+uri)
+	}
+	v, err := typ.Create(data)
+	if err != nil {
+		return fmt.Errorf("create %s from stored data: %w", uri, err)
+	}
+	d.typ, d.data = typ, v
+	return nil
+}
+
+// applyStored applies an op that is already committed (loaded or remote) and
+// appends it to the tail.
+func (d *document) applyStored(op *ot.Op) error {
+	if op.Version != d.version {
+		return fmt.Errorf("op v%d does not follow v%d", op.Version, d.version)
+	}
+	var edit []byte
+	switch {
+	case op.Create != nil:
+		if err := d.setStored(op.Create.Type, op.Create.Data); err != nil {
+			return err
+		}
+	case op.Del:
+		d.typ, d.data = nil, nil
+	default:
+		if d.typ == nil {
+			return fmt.Errorf("edit v%d of a missing document", op.Version)
+		}
+		var err error
+		if edit, err = ot.Marshal(op.Edit); err != nil {
+			return fmt.Errorf("encode op v%d: %w", op.Version, err)
+		}
+		nd, err := d.typ.Apply(d.data, op.Edit)
+		if err != nil {
+			return fmt.Errorf("apply stored op v%d: %w", op.Version, err)
+		}
+		d.data = nd
+	}
+	d.push(*op, edit)
+	return nil
+}
+
+// push appends a committed (or about to be committed) op to the tail.
+func (d *document) push(op ot.Op, edit []byte) {
+	d.tail = append(d.tail, tailEntry{op: op, msg: opMessage(d.key.c, d.key.id, &op, edit)})
+	d.version = op.Version + 1
+	if op.Ts != 0 {
+		d.mtime = op.Ts
+	}
+}
+
+// trimTail keeps the tail within TailSize.
+func (d *document) trimTail() {
+	if n := len(d.tail) - d.m.opts.TailSize; n > 0 {
+		d.tail = append([]tailEntry(nil), d.tail[n:]...)
+	}
+}
+
+// opsFrom returns the ops with versions from..version-1, from the tail and,
+// for older ones, from the store. It returns fewer when the log is short.
+func (d *document) opsFrom(from int64) ([]tailEntry, error) {
+	start := d.version - int64(len(d.tail))
+	if from >= start {
+		return d.tail[from-start:], nil
+	}
+	ctx, cancel := d.m.storeCtx()
+	defer cancel()
+	ops, err := d.m.opts.Store.Ops(ctx, d.key.c, d.key.id, from, start)
+	if err != nil {
+		return nil, fmt.Errorf("read ops %d..%d: %w", from, start, err)
+	}
+	out := make([]tailEntry, 0, len(ops)+len(d.tail))
+	for i := range ops {
+		e, err := d.entryFor(&ops[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	if int64(len(ops)) != start-from {
+		return out, nil // short log: the caller sees the gap
+	}
+	return append(out, d.tail...), nil
+}
+
+func (d *document) entryFor(op *ot.Op) (tailEntry, error) {
+	var edit []byte
+	if op.Create == nil && !op.Del {
+		var err error
+		if edit, err = ot.Marshal(op.Edit); err != nil {
+			return tailEntry{}, fmt.Errorf("encode op v%d: %w", op.Version, err)
+		}
+	}
+	return tailEntry{op: *op, msg: opMessage(d.key.c, d.key.id, op, edit)}, nil
+}

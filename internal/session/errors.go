@@ -1,0 +1,83 @@
+package session
+
+import (
+	"github.com/coder/websocket"
+)
+
+// ShareDB error codes Weft sends in error replies ({"error":{"code","message"}}).
+// They are ShareDB's own strings (sharedb-protocol.md §3.8), which clients
+// compare against; an error reply is the request echoed with "error" added.
+const (
+	// CodeBadMessage: the request is not a valid message (unknown action,
+	// wrong field types, invalid JSON, a non-object frame).
+	CodeBadMessage = "ERR_MESSAGE_BADLY_FORMED"
+	// CodeSeqOverflow: an op's seq is at least 2^53-1.
+	CodeSeqOverflow = "ERR_CONNECTION_SEQ_INTEGER_OVERFLOW"
+	// CodeOpBadlyFormed: the op fails the shape checks (a create with an
+	// unknown type, del not true, src without seq) or the type's strict
+	// Validate.
+	CodeOpBadlyFormed = "ERR_OT_OP_BADLY_FORMED"
+	// CodeTypeNotRecognized: the document's or presence's type is not
+	// registered on this server.
+	CodeTypeNotRecognized = "ERR_DOC_TYPE_NOT_RECOGNIZED"
+	// CodeAlreadyCreated: a create on an existing document, or an op
+	// transformed against a concurrent create.
+	CodeAlreadyCreated = "ERR_DOC_ALREADY_CREATED"
+	// CodeDocNotExist: an edit or delete of a document that does not exist.
+	CodeDocNotExist = "ERR_DOC_DOES_NOT_EXIST"
+	// CodeDocWasDeleted: an edit or create transformed against a delete.
+	CodeDocWasDeleted = "ERR_DOC_WAS_DELETED"
+	// CodeVersionNewer: an op or nf version beyond the document's version.
+	CodeVersionNewer = "ERR_OP_VERSION_NEWER_THAN_CURRENT_SNAPSHOT"
+	// CodeTransformOpsNotFound: the store lacks ops needed to transform.
+	CodeTransformOpsNotFound = "ERR_SUBMIT_TRANSFORM_OPS_NOT_FOUND"
+	// CodeMaxRetries: the commit lost the version race to other instances
+	// more than Options.MaxSubmitRetries times in a row.
+	CodeMaxRetries = "ERR_MAX_SUBMIT_RETRIES_EXCEEDED"
+	// CodeNoPresence: doc presence on a type without TransformPresence.
+	CodeNoPresence = "ERR_TYPE_DOES_NOT_SUPPORT_PRESENCE"
+	// CodePresenceTransform: the server-side presence transform failed.
+	CodePresenceTransform = "ERR_PRESENCE_TRANSFORM_FAILED"
+	// CodeQueryBad: a query outside the supported subset (see query.go);
+	// ShareDB's code for a database that cannot run the query.
+	CodeQueryBad = "ERR_DATABASE_METHOD_NOT_IMPLEMENTED"
+	// CodeInternal: the store failed or another internal error happened;
+	// the message is generic and the details are logged. The client rolls
+	// back and refetches.
+	CodeInternal = "ERR_UNKNOWN_ERROR"
+)
+
+// WebSocket close codes (RFC 6455) Weft uses. Clients reconnect on all of
+// them; a reconnect resubscribes from the client's versions and catches up.
+const (
+	// CloseNormal (1000): the client asked to close.
+	CloseNormal = websocket.StatusNormalClosure
+	// CloseGoingAway (1001): the server is shutting down (Manager.Shutdown).
+	CloseGoingAway = websocket.StatusGoingAway
+	// CloseUnsupportedData (1003): a binary frame; only text frames carry
+	// messages.
+	CloseUnsupportedData = websocket.StatusUnsupportedData
+	// CloseSlowConsumer (1008, policy violation): the connection's send
+	// queue filled up because the client did not read fast enough. Nothing
+	// is skipped: the client reconnects and catches up by version.
+	CloseSlowConsumer = websocket.StatusPolicyViolation
+	// CloseTooBig (1009): a message over Options.ReadLimit, counted after
+	// permessage-deflate decompression.
+	CloseTooBig = websocket.StatusMessageTooBig
+	// CloseInternal (1011): an unexpected server failure on the connection.
+	CloseInternal = websocket.StatusInternalError
+	// CloseTryAgainLater (1013): the server is at Options.MaxConnections.
+	CloseTryAgainLater = websocket.StatusTryAgainLater
+)
+
+// shareErr is an error reply's payload.
+type shareErr struct {
+	Code    string // "" for errors ShareDB sends without a code
+	Message string
+}
+
+func (e *shareErr) Error() string { return e.Code + ": " + e.Message }
+
+func errf(code, msg string) *shareErr { return &shareErr{Code: code, Message: msg} }
+
+var errInternal = errf(CodeInternal, "Internal server error")

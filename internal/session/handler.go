@@ -1,0 +1,75 @@
+package session
+
+import (
+	"encoding/base64"
+	"net/http"
+	"strings"
+
+	"github.com/coder/websocket"
+)
+
+// Handler returns the http.Handler that accepts ShareDB clients over
+// WebSocket. It refuses, before upgrading and without opening anything, a
+// Sec-WebSocket-Version other than 13 (426 Upgrade Required, with the
+// supported version in the response header, as RFC 6455 §4.4 asks), a
+// missing or malformed Sec-WebSocket-Key (400), and an Origin that is neither
+// the request's host nor allowed by Options.OriginPatterns (403).
+func (m *Manager) Handler() http.Handler {
+	return http.HandlerFunc(m.serveWS)
+}
+
+func (m *Manager) serveWS(w http.ResponseWriter, r *http.Request) {
+	if code, msg := checkUpgrade(r); code != 0 {
+		if code == http.StatusUpgradeRequired {
+			w.Header().Set("Sec-WebSocket-Version", "13")
+		}
+		http.Error(w, msg, code)
+		return
+	}
+	ws, err := websocket.Accept(w, r, m.acceptOptions())
+	if err != nil {
+		m.opts.Logger.Info("websocket upgrade refused", "remote", r.RemoteAddr, "err", err)
+		return // Accept wrote the HTTP error
+	}
+	ws.SetReadLimit(m.opts.ReadLimit)
+	c := newConn(m, ws)
+	if ok, code := m.registerConn(c); !ok {
+		_ = ws.Close(websocket.StatusCode(code), "server unavailable")
+		return
+	}
+	defer m.unregisterConn(c)
+	c.serve()
+}
+
+// checkUpgrade validates the WebSocket version and key of an upgrade
+// request; code is 0 when they are acceptable or the request is not an
+// upgrade at all (Accept answers that).
+func checkUpgrade(r *http.Request) (code int, msg string) {
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		return 0, ""
+	}
+	if r.Header.Get("Sec-WebSocket-Version") != "13" {
+		return http.StatusUpgradeRequired, "unsupported WebSocket version: only 13 is supported"
+	}
+	keys := r.Header.Values("Sec-WebSocket-Key")
+	if len(keys) != 1 {
+		return http.StatusBadRequest, "bad Sec-WebSocket-Key"
+	}
+	if k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(keys[0])); err != nil || len(k) != 16 {
+		return http.StatusBadRequest, "bad Sec-WebSocket-Key"
+	}
+	return 0, ""
+}
+
+func (m *Manager) acceptOptions() *websocket.AcceptOptions {
+	o := &websocket.AcceptOptions{OriginPatterns: m.opts.OriginPatterns}
+	switch {
+	case m.opts.DisableCompression:
+		o.CompressionMode = websocket.CompressionDisabled
+	case m.opts.NoContextTakeover:
+		o.CompressionMode = websocket.CompressionNoContextTakeover
+	default:
+		o.CompressionMode = websocket.CompressionContextTakeover
+	}
+	return o
+}

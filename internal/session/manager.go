@@ -1,0 +1,200 @@
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"sync"
+)
+
+// ErrShutdown is returned by Manager methods called during or after Shutdown.
+var ErrShutdown = errors.New("session: manager is shut down")
+
+// Manager serves documents to WebSocket clients and to the programmatic API.
+// Each open document is owned by one goroutine (see document); the Manager's
+// mu guards only the map of open documents.
+type Manager struct {
+	opts     Options
+	instance string // random id marking this Manager's PubSub messages
+	commits  *committer
+	presence *presenceHub
+	queries  *queryHub
+
+	mu       sync.Mutex // guards docs, stopping
+	docs     map[docKey]*document
+	stopping bool
+
+	stop     chan struct{} // closed by Shutdown: documents write snapshots and exit
+	docWG    sync.WaitGroup
+	shutOnce sync.Once
+
+	connMu   sync.Mutex // guards conns, closed
+	conns    map[*conn]struct{}
+	closed   bool
+	connWG   sync.WaitGroup
+	shutDone chan struct{}
+}
+
+type docKey struct{ c, id string }
+
+// New returns a Manager with opts' defaults filled in.
+func New(opts Options) (*Manager, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	m := &Manager{
+		opts:     o,
+		instance: randomID(),
+		docs:     make(map[docKey]*document),
+		stop:     make(chan struct{}),
+		conns:    make(map[*conn]struct{}),
+		shutDone: make(chan struct{}),
+	}
+	m.commits = newCommitter(o.Store, o.MaxCommitBatch, o.StoreTimeout)
+	m.presence = newPresenceHub(m)
+	m.queries = newQueryHub(m)
+	return m, nil
+}
+
+// randomID returns 128 random bits as hex, like ShareDB's client ids.
+func randomID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b[:])
+}
+
+// send delivers ev to the document (c, id), opening it if needed. It blocks
+// while the document's inbox is full, until ctx ends. The returned channel
+// is closed when the document's goroutine exits: a caller waiting for a
+// reply selects on it too.
+func (m *Manager) send(ctx context.Context, c, id string, ev event) (<-chan struct{}, error) {
+	d, err := m.acquire(c, id)
+	if err != nil {
+		return nil, err
+	}
+	defer m.release(d)
+	select {
+	case d.inbox <- ev:
+		return d.done, nil
+	case <-d.done:
+		return nil, ErrShutdown
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// acquire returns the open document, counting the caller as a pending
+// sender so that the document is not evicted before the send lands.
+func (m *Manager) acquire(c, id string) (*document, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.stopping {
+		return nil, ErrShutdown
+	}
+	k := docKey{c, id}
+	d := m.docs[k]
+	if d == nil {
+		d = newDocument(m, k)
+		m.docs[k] = d
+		m.docWG.Add(1)
+		go d.run()
+	}
+	d.senders++
+	return d, nil
+}
+
+func (m *Manager) release(d *document) {
+	m.mu.Lock()
+	d.senders--
+	m.mu.Unlock()
+}
+
+// tryEvict removes d from the map if nobody is about to send to it and its
+// inbox is empty; the document then exits.
+func (m *Manager) tryEvict(d *document) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if d.senders > 0 || len(d.inbox) > 0 {
+		return false
+	}
+	delete(m.docs, d.key)
+	return true
+}
+
+// forget removes d from the map when it exits for another reason.
+func (m *Manager) forget(d *document) {
+	m.mu.Lock()
+	if m.docs[d.key] == d {
+		delete(m.docs, d.key)
+	}
+	m.mu.Unlock()
+}
+
+// Shutdown closes every client connection with 1001 (going away), lets the
+// documents finish the commit under way and write snapshots of what changed
+// since the last one, and returns. Ops already acknowledged are durable
+// before Shutdown starts (an ack follows its commit). It is safe to call
+// twice; a second call waits for the first. ctx bounds the wait.
+func (m *Manager) Shutdown(ctx context.Context) error {
+	m.shutOnce.Do(func() { go m.shutdown() })
+	select {
+	case <-m.shutDone:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (m *Manager) shutdown() {
+	defer close(m.shutDone)
+	m.connMu.Lock()
+	m.closed = true
+	for c := range m.conns {
+		c.closeWith(CloseGoingAway, "server shutting down")
+	}
+	m.connMu.Unlock()
+	m.connWG.Wait()
+	m.queries.stopAll()
+	m.mu.Lock()
+	m.stopping = true
+	m.mu.Unlock()
+	close(m.stop)
+	m.docWG.Wait()
+	m.commits.close()
+	m.presence.closeAll()
+}
+
+// registerConn adds c to the set Shutdown closes; false when shutting down
+// or at MaxConnections (code says which).
+func (m *Manager) registerConn(c *conn) (ok bool, code int) {
+	m.connMu.Lock()
+	defer m.connMu.Unlock()
+	if m.closed {
+		return false, int(CloseGoingAway)
+	}
+	if m.opts.MaxConnections > 0 && len(m.conns) >= m.opts.MaxConnections {
+		return false, int(CloseTryAgainLater)
+	}
+	m.conns[c] = struct{}{}
+	m.connWG.Add(1)
+	return true, 0
+}
+
+func (m *Manager) unregisterConn(c *conn) {
+	m.connMu.Lock()
+	delete(m.conns, c)
+	m.connMu.Unlock()
+	m.connWG.Done()
+}
+
+// storeCtx returns a context bounding one store call.
+func (m *Manager) storeCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), m.opts.StoreTimeout)
+}
+
+func (m *Manager) now() int64 { return m.opts.Now().UnixMilli() }
+
+// channel is the PubSub channel of a document.
+func docChannel(c, id string) string { return c + "." + id }

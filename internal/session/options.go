@@ -1,0 +1,109 @@
+package session
+
+import (
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/weftdev/weft/internal/ot"
+)
+
+// Options configures a Manager. Store and Registry are required; every
+// other zero field takes the default named in its comment.
+type Options struct {
+	// Store is the durable record of documents. Required.
+	Store Store
+	// PubSub connects this Manager to others serving the same documents.
+	// nil runs the Manager alone.
+	PubSub PubSub
+	// Registry resolves OT types. Required.
+	Registry *ot.Registry
+	// Logger receives the Manager's logs (default: discard).
+	Logger *slog.Logger
+	// Now is the clock for op timestamps (default time.Now).
+	Now func() time.Time
+
+	// ReadLimit bounds one incoming message after decompression, in bytes
+	// (default 1 MiB). A larger message closes the connection with 1009.
+	ReadLimit int64
+	// SendQueue is the number of outgoing messages a connection may have
+	// queued (default 1024). A client that lets it fill is closed with 1008.
+	SendQueue int
+	// WriteTimeout bounds one frame write (default 10 s).
+	WriteTimeout time.Duration
+	// PingInterval is the keepalive ping period (default 30 s; negative
+	// disables pings). PingTimeout bounds the wait for the pong (default
+	// 15 s); a missed pong closes the connection.
+	PingInterval, PingTimeout time.Duration
+	// OriginPatterns are the Origin hosts accepted besides the request's own
+	// host (path.Match patterns, as coder/websocket's AcceptOptions). Empty:
+	// same origin only. Requests without Origin (non-browser) are accepted.
+	OriginPatterns []string
+	// DisableCompression turns permessage-deflate off. NoContextTakeover
+	// negotiates it without context takeover (less memory per connection).
+	DisableCompression, NoContextTakeover bool
+	// MaxConnections caps open connections (0: no cap). Upgrades beyond it
+	// are accepted and closed with 1013.
+	MaxConnections int
+
+	// IdleTimeout is how long a document with no subscribers stays open
+	// (default 1 min).
+	IdleTimeout time.Duration
+	// TailSize is the number of recent ops kept in memory per document
+	// (default 1000).
+	TailSize int
+	// SnapshotEvery writes a snapshot with every commit that reaches a
+	// multiple of this many ops (default 100).
+	SnapshotEvery int64
+	// MaxBatch caps the ops of one document in one commit (default 256).
+	MaxBatch int
+	// MaxCommitBatch caps the documents in one Store.Commit (default 256).
+	MaxCommitBatch int
+	// MaxSubmitRetries bounds commit retries after losing the version race
+	// (default 16).
+	MaxSubmitRetries int
+	// InboxSize is a document's inbox capacity (default 256).
+	InboxSize int
+	// StoreTimeout bounds each Store call (default 10 s).
+	StoreTimeout time.Duration
+	// HeadCheckInterval is how often an open document compares its version
+	// with the store's head to catch ops a lossy PubSub dropped (default
+	// 30 s; negative disables).
+	HeadCheckInterval time.Duration
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if o.Store == nil {
+		return o, errors.New("session: Options.Store is required")
+	}
+	if o.Registry == nil {
+		return o, errors.New("session: Options.Registry is required")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	setDefault(&o.ReadLimit, 1<<20)
+	setDefault(&o.SendQueue, 1024)
+	setDefault(&o.WriteTimeout, 10*time.Second)
+	setDefault(&o.PingInterval, 30*time.Second)
+	setDefault(&o.PingTimeout, 15*time.Second)
+	setDefault(&o.IdleTimeout, time.Minute)
+	setDefault(&o.TailSize, 1000)
+	setDefault(&o.SnapshotEvery, 100)
+	setDefault(&o.MaxBatch, 256)
+	setDefault(&o.MaxCommitBatch, 256)
+	setDefault(&o.MaxSubmitRetries, 16)
+	setDefault(&o.InboxSize, 256)
+	setDefault(&o.StoreTimeout, 10*time.Second)
+	setDefault(&o.HeadCheckInterval, 30*time.Second)
+	return o, nil
+}
+
+func setDefault[T int | int64 | time.Duration](p *T, def T) {
+	if *p == 0 {
+		*p = def
+	}
+}

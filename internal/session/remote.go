@@ -1,0 +1,152 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/weftdev/weft/internal/ot"
+)
+
+// remoteOp is the PubSub payload of a committed op: the instance that
+// committed it, the op's timestamp, and the op message as clients receive
+// it (which local subscribers get unchanged).
+type remoteOp struct {
+	Instance string          `json:"wi"`
+	Ts       int64           `json:"ts"`
+	Msg      json.RawMessage `json:"m"`
+}
+
+// publish announces a committed op to the other instances.
+func (d *document) publish(e *tailEntry) {
+	ps := d.m.opts.PubSub
+	if ps == nil {
+		return
+	}
+	b, err := json.Marshal(remoteOp{Instance: d.m.instance, Ts: e.op.Ts, Msg: e.msg})
+	if err == nil {
+		ctx, cancel := d.m.storeCtx()
+		err = ps.Publish(ctx, docChannel(d.key.c, d.key.id), b)
+		cancel()
+	}
+	if err != nil { // at most once anyway: other instances catch up from the store
+		d.m.opts.Logger.Warn("publish op", "collection", d.key.c, "doc", d.key.id, "v", e.op.Version, "err", err)
+	}
+}
+
+func (d *document) subscribeRemote() {
+	deliver := func(b []byte) {
+		select {
+		case d.remote <- b:
+		default: // full: remember the gap, catch up from the store
+			select {
+			case d.gap <- struct{}{}:
+			default:
+			}
+		}
+	}
+	cancel, err := d.m.opts.PubSub.Subscribe(context.Background(), docChannel(d.key.c, d.key.id), deliver)
+	if err != nil {
+		d.m.opts.Logger.Warn("subscribe", "collection", d.key.c, "doc", d.key.id, "err", err)
+		return
+	}
+	d.unsubscribe = cancel
+}
+
+// handleRemote applies an op another instance committed: the next version
+// is applied, older ones are ignored, and a gap is filled from the store.
+func (d *document) handleRemote(b []byte) {
+	if !d.loaded {
+		return
+	}
+	var r remoteOp
+	if err := json.Unmarshal(b, &r); err != nil || r.Instance == d.m.instance {
+		return
+	}
+	op, err := decodeOpMessage(r.Msg)
+	if err != nil {
+		d.m.opts.Logger.Warn("bad remote op", "collection", d.key.c, "doc", d.key.id, "err", err)
+		return
+	}
+	op.Ts = r.Ts
+	switch {
+	case op.Version < d.version:
+		return
+	case op.Version > d.version:
+		d.catchUp()
+		return
+	}
+	if err := d.applyStored(op); err != nil {
+		d.m.opts.Logger.Warn("apply remote op", "collection", d.key.c, "doc", d.key.id, "err", err)
+		d.loaded = false
+		return
+	}
+	d.broadcast(&d.tail[len(d.tail)-1])
+	d.trimTail()
+}
+
+// catchUp applies the ops the store has beyond the in-memory version.
+func (d *document) catchUp() {
+	if !d.loaded {
+		return
+	}
+	ctx, cancel := d.m.storeCtx()
+	ops, err := d.m.opts.Store.Ops(ctx, d.key.c, d.key.id, d.version, -1)
+	cancel()
+	if err != nil {
+		d.m.opts.Logger.Warn("catch up", "collection", d.key.c, "doc", d.key.id, "err", err)
+		return
+	}
+	for i := range ops {
+		if err := d.applyStored(&ops[i]); err != nil {
+			d.m.opts.Logger.Warn("catch up", "collection", d.key.c, "doc", d.key.id, "err", err)
+			d.loaded = false
+			return
+		}
+		d.broadcast(&d.tail[len(d.tail)-1])
+	}
+	d.trimTail()
+}
+
+// checkHead catches up when the store is ahead (a PubSub message was lost).
+func (d *document) checkHead() {
+	if !d.loaded {
+		return
+	}
+	ctx, cancel := d.m.storeCtx()
+	head, err := d.m.opts.Store.Head(ctx, d.key.c, d.key.id)
+	cancel()
+	if err == nil && head > d.version {
+		d.catchUp()
+	}
+}
+
+// decodeOpMessage parses an op message ({"a":"op",...}) into an ot.Op.
+func decodeOpMessage(b []byte) (*ot.Op, error) {
+	v, err := ot.Decode(b)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("op message is not an object")
+	}
+	ver, ok := toInt(m["v"])
+	if !ok {
+		return nil, fmt.Errorf("op message without version")
+	}
+	op := &ot.Op{Version: ver}
+	op.Src, _ = m["src"].(string)
+	op.Seq, _ = toInt(m["seq"])
+	switch {
+	case m["create"] != nil:
+		cm, _ := m["create"].(map[string]any)
+		t, _ := cm["type"].(string)
+		op.Create = &ot.Create{Type: t, Data: cm["data"]}
+	case m["del"] == true:
+		op.Del = true
+	default:
+		op.Edit = m["op"]
+	}
+	return op, nil
+}

@@ -1,0 +1,263 @@
+package session
+
+import (
+	"github.com/weftdev/weft/internal/ot"
+)
+
+// submitEv is an op submitted by a client. op.Src is always set (the
+// connection's id when the message had none); op.Version is meaningful only
+// when hasV.
+type submitEv struct {
+	conn *conn
+	req  *request
+	op   ot.Op
+	hasV bool
+}
+
+// submitResult is the outcome of one submit within a batch.
+type submitResult struct {
+	missed []tailEntry // ops the submitter had not seen, sent before the ack
+	ack    int64       // version the op was applied (or originally committed) at
+	err    *shareErr
+	op     *tailEntry // the op this submit appended, nil for errors and duplicates
+}
+
+// handleSubmits runs a batch of submits through the pipeline, commits the
+// resulting ops in one Store.Commit and replies. A lost version race reloads
+// the document and reruns the batch, up to MaxSubmitRetries times.
+func (d *document) handleSubmits(batch []*submitEv) {
+	if e := d.ensureLoaded(); e != nil {
+		for _, s := range batch {
+			s.conn.reply(s.req.errorReply(e))
+		}
+		return
+	}
+	for attempt := 0; ; attempt++ {
+		start := d.version
+		results := make([]submitResult, len(batch))
+		for i, s := range batch {
+			results[i] = d.process(s)
+		}
+		if d.version == start {
+			d.reply(batch, results)
+			return
+		}
+		ops := d.tail[int64(len(d.tail))-(d.version-start):]
+		ok, err := d.m.commits.commit(d.commitFor(start, ops))
+		if err == nil && ok {
+			d.reply(batch, results)
+			d.trimTail()
+			return
+		}
+		d.loaded = false
+		if lerr := d.ensureLoaded(); lerr != nil || err != nil || attempt >= d.m.opts.MaxSubmitRetries {
+			e := errf(CodeMaxRetries, "Maximum submit retries exceeded")
+			if err != nil || lerr != nil {
+				d.m.opts.Logger.Error("commit", "collection", d.key.c, "doc", d.key.id, "err", err, "load", lerr)
+				e = errInternal
+			}
+			for _, s := range batch {
+				s.conn.reply(s.req.errorReply(e))
+			}
+			return
+		}
+	}
+}
+
+// commitFor builds the Commit of the ops appended since version start,
+// carrying a snapshot when the batch crosses a multiple of SnapshotEvery.
+func (d *document) commitFor(start int64, entries []tailEntry) Commit {
+	cm := Commit{Collection: d.key.c, ID: d.key.id, Ops: make([]ot.Op, len(entries))}
+	for i := range entries {
+		cm.Ops[i] = entries[i].op
+	}
+	n := d.m.opts.SnapshotEvery
+	if start/n != d.version/n {
+		if snap, err := d.snapshot(); err == nil {
+			cm.Snapshot = &snap
+			d.snapVersion = d.version
+		}
+	}
+	return cm
+}
+
+// reply sends each submitter its missed ops and its ack (or error), and
+// every committed op to the other subscribers, live queries and the PubSub.
+func (d *document) reply(batch []*submitEv, results []submitResult) {
+	for i, s := range batch {
+		r := &results[i]
+		if r.err != nil {
+			s.conn.reply(s.req.errorReply(r.err))
+			continue
+		}
+		for _, e := range r.missed {
+			s.conn.reply(e.msg)
+		}
+		s.conn.reply(ackMessage(d.key.c, d.key.id, s.op.Src, s.op.Seq, r.ack))
+		if r.op != nil {
+			d.broadcast(r.op)
+			d.publish(r.op)
+		}
+	}
+}
+
+// broadcast sends a committed op to the subscribers other than its author
+// and to live queries.
+func (d *document) broadcast(e *tailEntry) {
+	for c := range d.subs {
+		if c.src() != e.op.Src {
+			c.enqueue(e.msg)
+		}
+	}
+	d.m.queries.changed(d.key.c, d.key.id, e.op.Src, e.msg)
+}
+
+// process runs one submit against the current state: type lookup,
+// duplicate detection, transform, validation, apply. On success the op is
+// appended to the tail (not yet committed).
+func (d *document) process(s *submitEv) submitResult {
+	op := s.op
+	if op.Create != nil {
+		typ, err := d.m.opts.Registry.Lookup(op.Create.Type)
+		if err != nil {
+			return submitResult{err: errf(CodeOpBadlyFormed, "Missing create type")}
+		}
+		op.Create = &ot.Create{Type: typ.URI(), Data: op.Create.Data}
+	}
+	if !s.hasV {
+		if op.Create != nil && d.typ != nil {
+			return d.createOnExisting(&op)
+		}
+		op.Version = d.version
+	}
+	if op.Version > d.version {
+		return submitResult{err: errf(CodeVersionNewer, "Invalid op submitted. Op version newer than current snapshot")}
+	}
+	var missed []tailEntry
+	if op.Version < d.version {
+		var res *submitResult
+		if missed, res = d.transformUp(&op); res != nil {
+			return *res
+		}
+	}
+	if e := d.applyNew(&op); e != nil {
+		return submitResult{err: e}
+	}
+	entry := &d.tail[len(d.tail)-1]
+	return submitResult{missed: missed, ack: op.Version, op: entry}
+}
+
+// createOnExisting answers a create with no version on an existing
+// document: a resubmit of the create that made it is acknowledged.
+func (d *document) createOnExisting(op *ot.Op) submitResult {
+	entries, err := d.opsFrom(0)
+	if err != nil {
+		d.m.opts.Logger.Error("read ops", "collection", d.key.c, "doc", d.key.id, "err", err)
+		return submitResult{err: errInternal}
+	}
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := &entries[i].op
+		if e.Create != nil && e.Src == op.Src && e.Seq == op.Seq {
+			return submitResult{ack: e.Version}
+		}
+	}
+	return submitResult{err: errf(CodeAlreadyCreated, "Invalid op submitted. Document already created")}
+}
+
+// transformUp transforms op over every op since its version. A (src, seq)
+// already in the log ends the walk with an ack of the original.
+func (d *document) transformUp(op *ot.Op) ([]tailEntry, *submitResult) {
+	entries, err := d.opsFrom(op.Version)
+	if err != nil {
+		d.m.opts.Logger.Error("read ops", "collection", d.key.c, "doc", d.key.id, "err", err)
+		return nil, &submitResult{err: errInternal}
+	}
+	if int64(len(entries)) != d.version-op.Version {
+		return nil, &submitResult{err: errf(CodeTransformOpsNotFound, "Op submit failed. DB missing ops needed to transform it up to the current snapshot")}
+	}
+	lifecycle := false
+	for i := range entries {
+		if entries[i].op.Create != nil || entries[i].op.Del {
+			lifecycle = true
+		}
+	}
+	for i := range entries {
+		applied := &entries[i].op
+		if applied.Src == op.Src && applied.Seq == op.Seq {
+			return nil, &submitResult{missed: entries[:i], ack: applied.Version}
+		}
+		if e := d.transformOne(op, applied, lifecycle); e != nil {
+			return nil, &submitResult{err: e}
+		}
+		op.Version++
+	}
+	return entries, nil
+}
+
+// transformOne rewrites op to follow applied, with ShareDB's rules for
+// creates and deletes. lifecycle says the window holds a create or delete:
+// edit-against-edit transforms are then skipped, because such an op fails
+// at that create or delete anyway and the type may differ before it.
+func (d *document) transformOne(op, applied *ot.Op, lifecycle bool) *shareErr {
+	switch {
+	case applied.Del:
+		if !op.Del {
+			return errf(CodeDocWasDeleted, "Document was deleted")
+		}
+	case applied.Create != nil:
+		return errf(CodeAlreadyCreated, "Document was created remotely")
+	case op.Create != nil:
+		return errf(CodeAlreadyCreated, "Document was created remotely")
+	case op.Del || lifecycle || d.typ == nil:
+	default:
+		t, err := d.typ.Transform(op.Edit, applied.Edit, ot.Left)
+		if err != nil {
+			return errf("", err.Error())
+		}
+		op.Edit = t
+	}
+	return nil
+}
+
+// applyNew validates and applies op at the current version and appends it
+// to the tail with its timestamp.
+func (d *document) applyNew(op *ot.Op) *shareErr {
+	var edit []byte
+	switch {
+	case op.Create != nil:
+		if d.typ != nil {
+			return errf(CodeAlreadyCreated, "Document already exists")
+		}
+		typ, _ := d.m.opts.Registry.Lookup(op.Create.Type)
+		v, err := typ.Create(op.Create.Data)
+		if err != nil {
+			return errf(CodeOpBadlyFormed, err.Error())
+		}
+		d.typ, d.data = typ, v
+	case op.Del:
+		d.typ, d.data = nil, nil
+	default:
+		if d.typ == nil {
+			return errf(CodeDocNotExist, "Document does not exist")
+		}
+		if err := d.typ.Validate(d.data, op.Edit); err != nil {
+			return errf(CodeOpBadlyFormed, err.Error())
+		}
+		b, err := ot.Marshal(op.Edit)
+		if err != nil {
+			return errf(CodeOpBadlyFormed, err.Error())
+		}
+		tree, err := ot.Decode(b)
+		if err != nil {
+			return errf(CodeOpBadlyFormed, err.Error())
+		}
+		nd, err := d.typ.Apply(d.data, op.Edit)
+		if err != nil {
+			return errf("", err.Error())
+		}
+		d.data, op.Edit, edit = nd, tree, b
+	}
+	op.Ts = d.m.now()
+	d.push(*op, edit)
+	return nil
+}
