@@ -14,7 +14,9 @@ const (
 )
 
 // Type is the text-unicode OT type. Its snapshots are Go strings; its ops
-// are accepted as JSON trees or Op values and returned as Op values.
+// are accepted as JSON trees, Op or *Op values. Its methods return ops as
+// *Op (a pointer boxes without allocating); the package's functions return
+// Op values.
 type Type struct{}
 
 // New returns the text-unicode type.
@@ -47,7 +49,32 @@ func (Type) Apply(snapshot, op any) (any, error) {
 // Transform returns op transformed over other. On a tie the Left op's
 // insert goes first.
 func (Type) Transform(op, other any, side ot.Side) (any, error) {
-	return TransformSide(op, other, side.String())
+	a, err := parse(op)
+	if err != nil {
+		return nil, err
+	}
+	b, err := parse(other)
+	if err != nil {
+		return nil, err
+	}
+	return boxed(transform(a, b, side == ot.Left))
+}
+
+// boxed returns a result as the Type methods do: as *Op (boxing a pointer
+// costs no allocation), or an untyped nil with an error.
+func boxed(p *Op, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// deref returns a result as the exported functions do: as an Op.
+func deref(p *Op, err error) (Op, error) {
+	if err != nil {
+		return nil, err
+	}
+	return *p, nil
 }
 
 // TransformSide is the reference's transform(op, other, side) with side as
@@ -65,7 +92,7 @@ func TransformSide(op, other, side any) (Op, error) {
 	if err != nil {
 		return nil, err
 	}
-	return transform(a, b, s == "left")
+	return deref(transform(a, b, s == "left"))
 }
 
 // Compose returns one op with the effect of a followed by b.
@@ -78,7 +105,7 @@ func (Type) Compose(a, b any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return compose(x, y)
+	return boxed(compose(x, y))
 }
 
 // Normalize returns the reference's normalize(op): no-op components
@@ -89,7 +116,7 @@ func (Type) Normalize(op any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return normalize(o)
+	return boxed(normalize(o))
 }
 
 // Invert returns the inverse of op, whose deletes must all carry their text.
@@ -98,7 +125,7 @@ func (Type) Invert(op any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return invert(o)
+	return boxed(invert(o))
 }
 
 // MakeInvertible returns op with every {d:N} replaced by {d:text}, the
@@ -112,7 +139,7 @@ func MakeInvertible(op, doc any) (Op, error) {
 	if !ok {
 		return nil, &jsTypeError{"document is not a string"}
 	}
-	return makeInvertible(o, s)
+	return deref(makeInvertible(o, s))
 }
 
 // InvertWithDoc is Invert(MakeInvertible(op, doc)).
@@ -121,7 +148,7 @@ func InvertWithDoc(op, doc any) (Op, error) {
 	if err != nil {
 		return nil, err
 	}
-	return invert(o)
+	return deref(invert(o))
 }
 
 // StripInvertible returns op with every {d:text} replaced by {d:N}.
@@ -130,7 +157,7 @@ func StripInvertible(op any) (Op, error) {
 	if err != nil {
 		return nil, err
 	}
-	return stripInvertible(o)
+	return deref(stripInvertible(o))
 }
 
 // IsInvertible reports whether every delete in op carries its text.

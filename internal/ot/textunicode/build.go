@@ -1,10 +1,37 @@
 package textunicode
 
+// result holds an op a function returns together with the components of
+// a small one, so that returning it (boxed in an interface as *Op) costs a
+// single allocation.
+type result struct {
+	op  Op
+	buf [4]Component
+}
+
+// newBuilder returns a builder whose op lives in a fresh result, with room
+// for hint components.
+func newBuilder(hint int) builder {
+	r := &result{}
+	if hint <= len(r.buf) {
+		r.op = r.buf[:0]
+	} else {
+		r.op = make(Op, 0, hint)
+	}
+	return builder{op: r.op, res: r}
+}
+
+// done trims the op and returns it as a pointer into its result.
+func (b *builder) done() *Op {
+	b.res.op = trim(b.op)
+	return &b.res.op
+}
+
 // builder is the reference's makeAppend: it appends components to an op,
 // dropping no-ops and merging a component into the last one when both have
 // the same JavaScript type.
 type builder struct {
-	op Op
+	op  Op
+	res *result
 }
 
 // noop reports whether the reference's append ignores c: a falsy value

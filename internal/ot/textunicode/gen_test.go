@@ -99,11 +99,11 @@ func genOp(r *rand.Rand, doc string) (raw []any, op Op, result string) {
 	}
 	g.out.WriteString(strings.Join(g.rest, ""))
 	parsed, _ := parse(g.op)
-	op, err := normalize(parsed)
+	norm, err := normalize(parsed)
 	if err != nil {
 		panic("genOp: " + err.Error()) // a generator bug, not an input
 	}
-	return g.op, op, g.out.String()
+	return g.op, *norm, g.out.String()
 }
 
 // genDoc returns a random document, usually short.

@@ -17,8 +17,8 @@ type mapFn func(c Component, pre float64) (out Component, keep bool, err error)
 
 // mapOp is the reference's mapOp: fn over every component, appended with
 // merging, then trimmed. Unlike the reference it never mutates op.
-func mapOp(op Op, fn mapFn) (Op, error) {
-	b := builder{op: make(Op, 0, len(op))}
+func mapOp(op Op, fn mapFn) (*Op, error) {
+	b := newBuilder(len(op))
 	pre := 0.0
 	for _, c := range op {
 		if c.k == kNull {
@@ -41,16 +41,16 @@ func mapOp(op Op, fn mapFn) (Op, error) {
 			pre += dlen(c)
 		}
 	}
-	return trim(b.op), nil
+	return b.done(), nil
 }
 
 func identity(c Component, _ float64) (Component, bool, error) { return c, true, nil }
 
 // normalize is the reference's normalize. It does not check the op.
-func normalize(op Op) (Op, error) { return mapOp(op, identity) }
+func normalize(op Op) (*Op, error) { return mapOp(op, identity) }
 
 // invert is the reference's invert.
-func invert(op Op) (Op, error) {
+func invert(op Op) (*Op, error) {
 	return mapOp(op, func(c Component, _ float64) (Component, bool, error) {
 		switch c.k {
 		case kDelN:
@@ -67,7 +67,7 @@ func invert(op Op) (Op, error) {
 }
 
 // makeInvertible is the reference's makeInvertible on a string document.
-func makeInvertible(op Op, doc string) (Op, error) {
+func makeInvertible(op Op, doc string) (*Op, error) {
 	return mapOp(op, func(c Component, pre float64) (Component, bool, error) {
 		if c.k == kDelN {
 			return Component{k: kDelS, s: uniSlice(doc, pre, pre+c.n, true)}, true, nil
@@ -77,7 +77,7 @@ func makeInvertible(op Op, doc string) (Op, error) {
 }
 
 // stripInvertible is the reference's stripInvertible.
-func stripInvertible(op Op) (Op, error) {
+func stripInvertible(op Op) (*Op, error) {
 	return mapOp(op, func(c Component, _ float64) (Component, bool, error) {
 		if c.k == kDelS {
 			return Component{k: kDelN, n: float64(cpCount(c.s))}, true, nil

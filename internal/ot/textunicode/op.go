@@ -137,6 +137,11 @@ func parse(op any) (Op, error) {
 	switch x := op.(type) {
 	case Op:
 		return x, nil
+	case *Op:
+		if x == nil {
+			return nil, errNotArray
+		}
+		return *x, nil
 	case []Component:
 		return Op(x), nil
 	case []any:

@@ -7,14 +7,14 @@ import (
 )
 
 // transform is the reference's transform(op1, op2, side) on parsed ops.
-func transform(op1, op2 Op, left bool) (Op, error) {
+func transform(op1, op2 Op, left bool) (*Op, error) {
 	if err := check(op1); err != nil {
 		return nil, err
 	}
 	if err := check(op2); err != nil {
 		return nil, err
 	}
-	b := builder{op: make(Op, 0, len(op1)+2)}
+	b := newBuilder(len(op1) + 2)
 	t := newTaker(op1, len(op2))
 	for _, c2 := range op2 {
 		var err error
@@ -40,7 +40,7 @@ func transform(op1, op2 Op, left bool) (Op, error) {
 	if err := drain(&b, &t); err != nil {
 		return nil, err
 	}
-	return trim(b.op), nil
+	return b.done(), nil
 }
 
 // transformSkip: other's skip consumes op's skips and deletes; op's inserts
@@ -94,14 +94,14 @@ func drain(b *builder, t *taker) error {
 }
 
 // compose is the reference's compose(op1, op2) on parsed ops.
-func compose(op1, op2 Op) (Op, error) {
+func compose(op1, op2 Op) (*Op, error) {
 	if err := check(op1); err != nil {
 		return nil, err
 	}
 	if err := check(op2); err != nil {
 		return nil, err
 	}
-	b := builder{op: make(Op, 0, len(op1)+len(op2))}
+	b := newBuilder(len(op1) + len(op2))
 	t := newTaker(op1, len(op2))
 	for _, c2 := range op2 {
 		var err error
@@ -120,7 +120,7 @@ func compose(op1, op2 Op) (Op, error) {
 	if err := drain(&b, &t); err != nil {
 		return nil, err
 	}
-	return trim(b.op), nil
+	return b.done(), nil
 }
 
 // composeSkip: b's skip keeps a's components; a's deletes are never split

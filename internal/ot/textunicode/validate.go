@@ -27,6 +27,9 @@ func (Type) Validate(snapshot, op any) error {
 		return fmt.Errorf("%w: text-unicode snapshot is %T, not a string", ot.ErrInvalidOp, snapshot)
 	}
 	var comps []any
+	if p, ok := op.(*Op); ok && p != nil {
+		op = *p
+	}
 	switch x := op.(type) {
 	case Op:
 		comps = make([]any, len(x))
