@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -16,7 +17,10 @@ import (
 	"github.com/weftdev/weft/internal/ot"
 )
 
-const regressionsPath = "testdata/regressions.jsonl"
+const (
+	regressionsPath = "testdata/regressions.jsonl"
+	fixturesPath    = "testdata/fixtures.jsonl"
+)
 
 // diffCall is one oracle call with the Go side's answer.
 type diffCall struct {
@@ -72,6 +76,9 @@ func TestDifferential(t *testing.T) {
 			t.Errorf("record regression: %v", err)
 		}
 	}
+	// The test allocates heavily and keeps little: trade memory for less
+	// time in the collector.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	const chunk = 2000
 	batches := make(chan []diffCall, 2)
 	go func() {
@@ -238,20 +245,27 @@ func tp1(doc, docA, docB string, bl, ar any) string {
 	return ""
 }
 
-// TestRegressions replays the recorded mismatches without Node.
+// TestRegressions replays the recorded mismatches, and the recorded
+// reference answers for odd inputs, without Node.
 func TestRegressions(t *testing.T) {
-	cases, err := oracle.LoadCases(regressionsPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if _, err := os.Stat(regressionsPath); err != nil {
 		t.Fatalf("%s must exist (empty is fine): %v", regressionsPath, err)
 	}
-	for i, c := range cases {
-		got, err := callGo(c.Fn, c.Args)
-		if ok, detail := oracle.Same(c.Want, got, err, true); !ok {
-			t.Errorf("case %d (%s) %s%s: %s", i, c.Note, c.Fn, enc(t, c.Args), detail)
+	n := 0
+	for _, path := range []string{regressionsPath, fixturesPath} {
+		cases, err := oracle.LoadCases(path)
+		if err != nil {
+			t.Fatal(err)
 		}
+		for i, c := range cases {
+			got, err := callGo(c.Fn, c.Args)
+			if ok, detail := oracle.Same(c.Want, got, err, true); !ok {
+				t.Errorf("%s:%d (%s) %s%s: %s", path, i+1, c.Note, c.Fn, enc(t, c.Args), detail)
+			}
+		}
+		n += len(cases)
 	}
-	t.Logf("%d regression cases", len(cases))
+	if n < len(oddCalls) {
+		t.Errorf("replayed %d cases, want at least the %d odd-input fixtures", n, len(oddCalls))
+	}
 }
