@@ -5,11 +5,6 @@ import (
 	"strings"
 )
 
-var (
-	errInitialData = errors.New("Initial data must be a string")
-	errTooLong     = errors.New("The op is too long for this document")
-)
-
 // create is the reference's create: nil (no data) gives "".
 func create(data any) (string, error) {
 	switch d := data.(type) {

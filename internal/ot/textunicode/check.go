@@ -1,18 +1,5 @@
 package textunicode
 
-import "errors"
-
-// The reference's checkOp messages, which ShareDB forwards to clients.
-var (
-	errDeleteType   = errors.New("Delete must be number or string")
-	errDeleteEmpty  = errors.New("Deletes must not be empty")
-	errInsertEmpty  = errors.New("Inserts cannot be empty")
-	errSkipPositive = errors.New("Skip components must be >0")
-	errAdjacentSkip = errors.New("Adjacent skip components should be combined")
-	errTrailingSkip = errors.New("Op has a trailing skip")
-	errNullRead     = &jsTypeError{"Cannot read properties of null (reading 'd')"}
-)
-
 // CheckOp is the reference's checkOp: it returns the reference's error for
 // the first problem it finds in op, or nil. Like the reference it does not
 // check integrality, adjacent inserts or deletes, extra keys or booleans;

@@ -1,13 +1,9 @@
 package textunicode
 
-import (
-	"errors"
-	"math"
-)
+import "math"
 
 var (
 	errBadComponent = &jsTypeError{"malformed component"}
-	errNoText       = errors.New("Cannot invert text op: Deleted characters missing from operation. makeInvertible must be called first.")
 	errSelection    = &jsTypeError{"selection.map is not a function"}
 )
 

@@ -3,7 +3,6 @@ package textunicode
 import (
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/weftdev/weft/internal/ot"
 )
@@ -120,9 +119,6 @@ func (op Op) String() string {
 	return string(b)
 }
 
-// errNotArray is the reference's checkOp message for a non-array op.
-var errNotArray = errors.New("Op must be an array of components")
-
 // jsTypeError stands for the TypeError the reference's JavaScript engine
 // throws (reading a property of null, calling a method on undefined). Its
 // message is Weft's own: engine messages vary between Node versions.
@@ -199,7 +195,3 @@ func parseDelete(m map[string]any) Component {
 	}
 	return c
 }
-
-// isNum reports whether f is a finite number (JSON cannot carry others, but
-// Go callers can).
-func isNum(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
