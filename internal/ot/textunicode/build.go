@@ -5,14 +5,15 @@ package textunicode
 // single allocation.
 type result struct {
 	op  Op
-	buf [4]Component
+	buf [2]Component
 }
 
 // newBuilder returns a builder whose op lives in a fresh result, with room
 // for hint components.
 func newBuilder(hint int) builder {
 	r := &result{}
-	if hint <= len(r.buf) {
+	// Most results are one or two components; larger ones grow by append.
+	if hint <= 2*len(r.buf) {
 		r.op = r.buf[:0]
 	} else {
 		r.op = make(Op, 0, hint)

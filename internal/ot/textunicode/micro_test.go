@@ -38,3 +38,20 @@ func TestCPOffset(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkTransformRaw(b *testing.B) {
+	op := Op{Skip(500), Insert("x")}
+	other := Op{Skip(497), Insert("y")}
+	for b.Loop() {
+		_, _ = transform(op, other, true)
+	}
+}
+
+func BenchmarkAlloc192(b *testing.B) {
+	for b.Loop() {
+		r := &result{}
+		sinkRes = r
+	}
+}
+
+var sinkRes *result
