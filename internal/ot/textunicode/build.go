@@ -23,6 +23,7 @@ func newBuilder(hint int) builder {
 
 // done trims the op and returns it as a pointer into its result.
 func (b *builder) done() *Op {
+	b.flush()
 	b.res.op = trim(b.op)
 	return &b.res.op
 }
@@ -33,6 +34,28 @@ func (b *builder) done() *Op {
 type builder struct {
 	op  Op
 	res *result
+	// pend, when pending, is the true text of the last component, whose s
+	// is stale: merging many inserts (or text deletes) appends to pend
+	// instead of concatenating strings, so it costs linear time.
+	pend    []byte
+	pending bool
+}
+
+// flush writes pend back into the last component.
+func (b *builder) flush() {
+	if b.pending {
+		b.op[len(b.op)-1].s = string(b.pend)
+		b.pend, b.pending = b.pend[:0], false
+	}
+}
+
+// concat appends text to the last component's string.
+func (b *builder) concat(text string) {
+	if !b.pending {
+		b.pend = append(b.pend[:0], b.op[len(b.op)-1].s...)
+		b.pending = true
+	}
+	b.pend = append(b.pend, text...)
 }
 
 // noop reports whether the reference's append ignores c: a falsy value
@@ -57,6 +80,7 @@ func (b *builder) add(c Component) {
 	}
 	n := len(b.op)
 	if n == 0 || b.op[n-1].typeOf() != c.typeOf() {
+		b.flush()
 		b.op = append(b.op, c)
 		return
 	}
@@ -65,14 +89,15 @@ func (b *builder) add(c Component) {
 	case kSkip:
 		last.n += c.n
 	case kInsert:
-		last.s += c.s
+		b.concat(c.s)
 	case kTrue:
 		// JavaScript: true + true is the number 2.
 		*last = Component{k: kSkip, n: 2}
 	case kDelN, kDelS:
 		if last.k == kDelS && c.k == kDelS {
-			last.s += c.s
+			b.concat(c.s)
 		} else {
+			b.flush()
 			last.n = dlen(*last) + dlen(c)
 			last.k, last.s = kDelN, ""
 		}

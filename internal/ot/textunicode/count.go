@@ -108,18 +108,3 @@ func uniOffset(s string, x float64) (off int, past bool) {
 	off, missing := cpOffset(s, steps(x, len(s)+1))
 	return off, missing > 0
 }
-
-// uniSlice is the reference's uniSlice(s, start, end) (JavaScript slice
-// semantics: clamped, and empty when end is before start). hasEnd false
-// means "to the end".
-func uniSlice(s string, start float64, end float64, hasEnd bool) string {
-	a, _ := uniOffset(s, start)
-	if !hasEnd {
-		return s[a:]
-	}
-	b, _ := uniOffset(s, end)
-	if b <= a {
-		return ""
-	}
-	return s[a:b]
-}

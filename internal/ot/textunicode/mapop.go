@@ -64,9 +64,11 @@ func invert(op Op) (*Op, error) {
 
 // makeInvertible is the reference's makeInvertible on a string document.
 func makeInvertible(op Op, doc string) (*Op, error) {
+	whole := Component{k: kDelS, s: doc}
+	var cur cpCursor // deletes come in document order: walk doc once
 	return mapOp(op, func(c Component, pre float64) (Component, bool, error) {
 		if c.k == kDelN {
-			return Component{k: kDelS, s: uniSlice(doc, pre, pre+c.n, true)}, true, nil
+			return dslice(whole, pre, pre+c.n, true, &cur), true, nil
 		}
 		return c, true, nil
 	})

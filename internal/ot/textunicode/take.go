@@ -1,6 +1,9 @@
 package textunicode
 
-import "errors"
+import (
+	"errors"
+	"math"
+)
 
 // errTooComplex is returned when lengths are so large or so fractional that
 // the reference's loops would stop making progress (it hangs on them).
@@ -15,6 +18,11 @@ type taker struct {
 	// length) for skips and deletes, bytes for inserts.
 	off    float64
 	insOff int
+	// cur caches the current delete's text position and curLen its
+	// length (curLen < 0: not yet known), so that taking a long delete in
+	// many pieces costs linear time.
+	cur    cpCursor
+	curLen float64
 	// budget bounds the number of pieces, so malformed lengths cannot make
 	// a loop spin: valid ops need at most one piece per component of either
 	// op, plus one.
@@ -22,7 +30,7 @@ type taker struct {
 }
 
 func newTaker(op Op, other int) taker {
-	return taker{op: op, budget: 4*(len(op)+other) + 64}
+	return taker{op: op, budget: 4*(len(op)+other) + 64, curLen: -1}
 }
 
 // indivisible says which kind of component take never splits.
@@ -59,7 +67,7 @@ func (t *taker) take(n float64, all bool, keep indivisible) (c Component, ok boo
 		return Component{k: kSkip, n: n}, true, nil
 	case kInsert:
 		rest := c.s[t.insOff:]
-		if all || keep == wholeInserts || float64(cpCount(rest)) <= n {
+		if all || keep == wholeInserts || fitsWithin(rest, n) {
 			t.next()
 			return Component{k: kInsert, s: rest}, true, nil
 		}
@@ -67,12 +75,15 @@ func (t *taker) take(n float64, all bool, keep indivisible) (c Component, ok boo
 		t.insOff += end
 		return Component{k: kInsert, s: rest[:end]}, true, nil
 	case kDelN, kDelS:
-		if all || keep == wholeDeletes || dlen(c)-t.off <= n {
-			part := dslice(c, t.off, 0, false)
+		if t.curLen < 0 {
+			t.curLen = dlen(c)
+		}
+		if all || keep == wholeDeletes || t.curLen-t.off <= n {
+			part := dslice(c, t.off, 0, false, &t.cur)
 			t.next()
 			return part, true, nil
 		}
-		part := dslice(c, t.off, t.off+n, true)
+		part := dslice(c, t.off, t.off+n, true, &t.cur)
 		t.off += n
 		return part, true, nil
 	}
@@ -84,6 +95,32 @@ func (t *taker) take(n float64, all bool, keep indivisible) (c Component, ok boo
 func (t *taker) next() {
 	t.idx++
 	t.off, t.insOff = 0, 0
+	t.cur, t.curLen = cpCursor{}, -1
+}
+
+// fitsWithin reports whether s has at most n code points, scanning no
+// further than needed.
+func fitsWithin(s string, n float64) bool {
+	if n >= float64(len(s)) {
+		return true
+	}
+	_, missing := cpOffset(s, int(math.Floor(n))+1)
+	return missing > 0
+}
+
+// cpCursor remembers a code point offset k and its byte offset b in one
+// string, so that walking forward through it costs linear time.
+type cpCursor struct{ k, b int }
+
+// pos returns the byte offset of unicount's uniToStrPos(s, x), clamped.
+func (c *cpCursor) pos(s string, x float64) int {
+	k := steps(x, len(s)+1)
+	if k < c.k {
+		*c = cpCursor{}
+	}
+	off, _ := cpOffset(s[c.b:], k-c.k)
+	c.k, c.b = k, c.b+off
+	return c.b
 }
 
 // peekInsert reports whether the next component is an insert.
@@ -92,9 +129,18 @@ func (t *taker) peekInsert() bool {
 }
 
 // dslice is the reference's dslice: part of a delete, as a new {d:…}.
-func dslice(c Component, start, end float64, hasEnd bool) Component {
+// cur must be used with c's text only.
+func dslice(c Component, start, end float64, hasEnd bool, cur *cpCursor) Component {
 	if c.k == kDelS {
-		return Component{k: kDelS, s: uniSlice(c.s, start, end, hasEnd)}
+		a := cur.pos(c.s, start)
+		if !hasEnd {
+			return Component{k: kDelS, s: c.s[a:]}
+		}
+		b := cur.pos(c.s, end)
+		if b <= a {
+			return Component{k: kDelS}
+		}
+		return Component{k: kDelS, s: c.s[a:b]}
 	}
 	if !hasEnd {
 		return Component{k: kDelN, n: c.n - start}

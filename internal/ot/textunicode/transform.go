@@ -144,6 +144,7 @@ func composeSkip(b *builder, t *taker, length float64) error {
 func composeDelete(b *builder, t *taker, del Component) error {
 	length := dlen(del)
 	offset := 0.0
+	var cur cpCursor
 	for offset < length {
 		c, _, err := t.take(length-offset, false, wholeDeletes)
 		if err != nil {
@@ -151,7 +152,7 @@ func composeDelete(b *builder, t *taker, del Component) error {
 		}
 		switch c.k {
 		case kSkip:
-			b.add(dslice(del, offset, offset+c.n, true))
+			b.add(dslice(del, offset, offset+c.n, true, &cur))
 			offset += c.n
 		case kInsert:
 			offset += float64(cpCount(c.s))
