@@ -6,8 +6,10 @@
 // a non-empty string inserts it, {"d":N} deletes N code points and
 // {"d":"text"} deletes that text (the invertible form). Example:
 // [3,"hi",5,{"d":8}]. [] is the no-op. Ops are accepted as JSON trees (as
-// ot.Decode returns them) or as Op values, and returned as Op values, whose
-// JSON is the reference's.
+// ot.Decode returns them), Op or *Op values. The Type's methods return *Op
+// (boxing a pointer in an interface does not allocate, so a transform of a
+// keystroke costs one allocation); the package's functions return Op. Both
+// encode (MarshalJSON) to the reference's JSON.
 //
 // Position unit: every offset and length counts Unicode code points (not
 // bytes, not UTF-16 units, not grapheme clusters: a ZWJ emoji sequence is
@@ -25,6 +27,10 @@
 // Apply locates the op's pieces by counting code points eight bytes at a
 // time, then writes the result into one buffer of the exact size: one copy
 // of the document per op, whatever its size.
+//
+// Cost: every function is linear in the sizes of its inputs. Merging many
+// adjacent inserts and cutting a long delete text into many pieces, which
+// are quadratic in the reference, are linear here.
 //
 // The core functions (Apply, Transform, Compose, Normalize, CheckOp, the
 // invert family, TransformPosition, TransformSelection) follow the
