@@ -155,13 +155,13 @@ func genCase(r *rand.Rand, cb *caseBuilder) string {
 }
 
 // extraCalls adds one call of the remaining functions, chosen at random
-// so that each case costs about eight oracle calls, and half the time a
+// so that each case costs about eight oracle calls, and a third of the time a
 // cursor transform at a component boundary (insert points, range ends).
 func extraCalls(r *rand.Rand, cb *caseBuilder, doc string, rawA []any, a, b Op) {
 	docLen := cpCount(doc)
 	ps := positions(r, a, docLen)
 	pos := float64(randomInt(r, docLen+1))
-	if r.IntN(2) == 0 {
+	if r.IntN(3) == 0 {
 		cb.add("transformPosition", float64(ps[r.IntN(len(ps))]), a)
 	}
 	switch r.IntN(14) {

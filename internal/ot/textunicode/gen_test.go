@@ -108,7 +108,7 @@ func genOp(r *rand.Rand, doc string) (raw []any, op Op, result string) {
 
 // genDoc returns a random document, usually short.
 func genDoc(r *rand.Rand) string {
-	switch r.IntN(10) {
+	switch r.IntN(16) {
 	case 0:
 		return ""
 	case 1:
