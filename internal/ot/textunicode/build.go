@@ -51,8 +51,13 @@ func (b *builder) flush() {
 
 // concat appends text to the last component's string.
 func (b *builder) concat(text string) {
+	last := &b.op[len(b.op)-1]
+	if !b.pending && len(last.s)+len(text) <= 256 {
+		last.s += text // short: one allocation, cheaper than the buffer
+		return
+	}
 	if !b.pending {
-		b.pend = append(b.pend[:0], b.op[len(b.op)-1].s...)
+		b.pend = append(b.pend[:0], last.s...)
 		b.pending = true
 	}
 	b.pend = append(b.pend, text...)

@@ -39,23 +39,6 @@ func TestCPOffset(t *testing.T) {
 	}
 }
 
-func BenchmarkTransformRaw(b *testing.B) {
-	op := Op{Skip(500), Insert("x")}
-	other := Op{Skip(497), Insert("y")}
-	for b.Loop() {
-		_, _ = transform(op, other, true)
-	}
-}
-
-func BenchmarkAlloc192(b *testing.B) {
-	for b.Loop() {
-		r := &result{}
-		sinkRes = r
-	}
-}
-
-var sinkRes *result
-
 // TestManyInsertsLinear guards against quadratic merging: 200,000 adjacent
 // one-character inserts must normalise and transform quickly (seconds if
 // merging were quadratic; this only checks the results).
