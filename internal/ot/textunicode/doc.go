@@ -1,0 +1,81 @@
+// Package textunicode is Weft's port of the text-unicode OT type (npm
+// ot-text-unicode 4.0.0 with unicount 1.1.0): plain text edited by ops that
+// skip, insert and delete.
+//
+// Ops are arrays of components: a positive integer N skips N code points,
+// a non-empty string inserts it, {"d":N} deletes N code points and
+// {"d":"text"} deletes that text (the invertible form). Example:
+// [3,"hi",5,{"d":8}]. [] is the no-op. Ops are accepted as JSON trees (as
+// ot.Decode returns them), Op or *Op values. The Type's methods return *Op
+// (boxing a pointer in an interface does not allocate, so a transform of a
+// keystroke costs one allocation); the package's functions return Op. Both
+// encode (MarshalJSON) to the reference's JSON.
+//
+// Position unit: every offset and length counts Unicode code points (not
+// bytes, not UTF-16 units, not grapheme clusters: a ZWJ emoji sequence is
+// several code points).
+//
+// Tie-break: when both ops insert at the same point, the insert of the op
+// transformed with side Left goes first. TransformPosition takes no side:
+// an insert exactly at a cursor leaves the cursor before it.
+//
+// TP1 holds for ops made against the same document:
+// Apply(Apply(s, a), Transform(b, a, Right)) ==
+// Apply(Apply(s, b), Transform(a, b, Left)).
+//
+// Snapshot: a Go string of valid UTF-8 (the reference's JSON string).
+// Apply locates the op's pieces by counting code points eight bytes at a
+// time, then writes the result into one buffer of the exact size: one copy
+// of the document per op, whatever its size.
+//
+// Cost: every function is linear in the sizes of its inputs. Merging many
+// adjacent inserts and cutting a long delete text into many pieces, which
+// are quadratic in the reference, are linear here.
+//
+// The core functions (Apply, Transform, Compose, Normalize, CheckOp, the
+// invert family, TransformPosition, TransformSelection) follow the
+// reference's control flow, so results have the reference's shape, and
+// they return the reference's error messages (CheckOp's seven messages,
+// the side message, "The op is too long for this document", and so on).
+// Odd inputs the reference's checkOp lets through behave as in the
+// reference: fractional lengths (arithmetic is in float64, and a
+// fractional position rounds up as unicount's loop does), booleans, and
+// extra keys in delete objects (kept where the reference passes the object
+// through, as in normalize).
+//
+// Validate is the strict submit-boundary check, stricter than checkOp: the
+// snapshot must be a string; skip and delete lengths must be integers in
+// 1..2^53-1; inserts must be non-empty valid UTF-8; a delete must be an
+// object with the single key "d" whose text, when it has text, matches the
+// document where it applies; booleans, null, arrays and other types are
+// rejected; skips and deletes must not reach past the end of the document;
+// skips must not be adjacent or trailing. Adjacent inserts or deletes are
+// accepted (the reference accepts them and normalize merges them). Every
+// Validate error wraps ot.ErrInvalidOp, and an op it accepts applies
+// without error.
+//
+// Documented divergences from the reference, all on inputs Validate
+// rejects:
+//   - Strings never hold lone surrogates (ot.Decode refuses them), so
+//     unicount's counting of a lone surrogate as the first half of a pair
+//     never arises, and "Invalid offset - splits unicode bytes" is never
+//     returned.
+//   - Components that are null, arrays, or objects whose d is neither a
+//     number nor a string make every function fail; the reference's
+//     unchecked functions (normalize, transformPosition, the invert family)
+//     pass some of them through or fail with other messages. A non-array op
+//     fails everywhere with "Op must be an array of components".
+//   - Engine TypeErrors (for example a boolean component in the first op
+//     of transform or compose) are errors whose messages start with
+//     "TypeError:" but are Weft's own text.
+//   - Lengths so large or so fractional that the reference would loop
+//     forever give an error instead.
+//   - Normalize does not mutate its argument (the reference mutates the
+//     caller's first delete object when it merges deletes).
+//   - TransformSelection maps arrays of numbers only; TransformPosition
+//     fails when fractional lengths make the result fractional.
+//
+// The type has no presence support (ShareDB answers presence for it with
+// ERR_TYPE_DOES_NOT_SUPPORT_PRESENCE), so it does not implement
+// ot.PresenceTransformer.
+package textunicode
