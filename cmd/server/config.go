@@ -26,6 +26,9 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	LogLevel        slog.Level
 	LogFormat       string
+	PostgresURL     string
+	RedisURL        string
+	RedisPrefix     string
 }
 
 // setting is one configuration knob: its flag, its environment mirror and
@@ -56,6 +59,9 @@ func settings(c *Config, origins *string, level *string) []setting {
 		{"snapshot-every", "WEFT_SNAPSHOT_EVERY", "write a snapshot (and history milestone) every N ops per document", num(&c.SnapshotEvery, 100)},
 		{"doc-idle-timeout", "WEFT_DOC_IDLE_TIMEOUT", "unload a document this long after its last subscriber leaves", dur(&c.DocIdleTimeout, time.Minute)},
 		{"shutdown-timeout", "WEFT_SHUTDOWN_TIMEOUT", "how long a SIGINT/SIGTERM drain may take", dur(&c.ShutdownTimeout, 15*time.Second)},
+		{"postgres-url", "DATABASE_URL", "Postgres connection URL; when set, documents live in Postgres instead of the embedded store (required for several instances)", str(&c.PostgresURL, "")},
+		{"redis-url", "REDIS_URL", "Redis URL; when set, instances share edits and presence over Redis pub/sub instead of the in-process bus", str(&c.RedisURL, "")},
+		{"redis-prefix", "WEFT_REDIS_PREFIX", "prefix of Weft's Redis channel names, so deployments can share one Redis", str(&c.RedisPrefix, "weft:")},
 		{"log-level", "WEFT_LOG_LEVEL", "debug, info, warn or error", str(level, "info")},
 		{"log-format", "WEFT_LOG_FORMAT", "text or json", str(&c.LogFormat, "text")},
 	}

@@ -198,3 +198,17 @@ func (m *Manager) now() int64 { return m.opts.Now().UnixMilli() }
 
 // channel is the PubSub channel of a document.
 func docChannel(c, id string) string { return c + "." + id }
+
+// Resync makes every open document compare its version with the store's
+// head and catch up on ops it missed. Call it when the PubSub may have lost
+// messages, for instance after a Redis reconnect.
+func (m *Manager) Resync() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, d := range m.docs {
+		select {
+		case d.gap <- struct{}{}:
+		default: // a catch-up is already pending
+		}
+	}
+}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/weftdev/weft/internal/api"
+	"github.com/weftdev/weft/internal/ot"
+	"github.com/weftdev/weft/internal/session"
+	editor "github.com/weftdev/weft/web/editor"
+)
+
+// routes maps the server's paths:
+//
+//	/ws, or / with a WebSocket upgrade   ShareDB protocol
+//	/api/                                 REST API
+//	/healthz                              liveness ("ok")
+//	/assets/...                           editor bundle
+//	anything else                         the editor page (it routes client-side)
+func (s *server) routes() http.Handler {
+	ws := s.manager.Handler()
+	mux := http.NewServeMux()
+	mux.Handle("/ws", ws)
+	mux.Handle("/api/", api.New(docsAPI{s.manager, s.store}, s.log))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	page := editorHandler(editor.FS)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			ws.ServeHTTP(w, r)
+			return
+		}
+		page.ServeHTTP(w, r)
+	})
+	return mux
+}
+
+// editorHandler serves the editor's files, and index.html for every other
+// page path (the page routes on location.pathname). Missing files under
+// /assets/ are 404.
+func editorHandler(files fs.FS) http.Handler {
+	static := http.FileServerFS(files)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
+		if strings.HasPrefix(name, "assets/") {
+			if base := path.Base(name); base == "app.js" || base == "app.css" {
+				w.Header().Set("Cache-Control", "no-cache")
+			} else {
+				w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+			}
+			static.ServeHTTP(w, r)
+			return
+		}
+		page, err := fs.ReadFile(files, "index.html")
+		if err != nil {
+			http.Error(w, "editor not built", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		_, _ = w.Write(page)
+	})
+}
+
+// docsAPI adapts the session manager to the REST API's Docs interface.
+type docsAPI struct {
+	m     *session.Manager
+	store session.Store
+}
+
+var _ api.Docs = docsAPI{}
+
+func (d docsAPI) Snapshot(ctx context.Context, c, id string) (ot.Snapshot, error) {
+	s, err := d.m.Fetch(ctx, c, id)
+	return toOTSnapshot(s), err
+}
+
+func (d docsAPI) SnapshotAt(ctx context.Context, c, id string, v int64) (ot.Snapshot, error) {
+	s, err := d.m.SnapshotAt(ctx, c, id, v)
+	if errors.Is(err, session.ErrVersionNewer) {
+		return ot.Snapshot{}, fmt.Errorf("%s/%s at v%d: %w", c, id, v, api.ErrVersionTooNew)
+	}
+	return toOTSnapshot(s), err
+}
+
+func (d docsAPI) SnapshotAtTime(ctx context.Context, c, id string, ts int64) (ot.Snapshot, error) {
+	s, err := d.m.SnapshotAtTime(ctx, c, id, ts)
+	return toOTSnapshot(s), err
+}
+
+func (d docsAPI) Ops(ctx context.Context, c, id string, from, to int64) ([]ot.Op, error) {
+	ops, err := d.m.Ops(ctx, c, id, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ot.Op, len(ops))
+	for i, o := range ops {
+		out[i] = ot.Op{Version: o.Version, Src: o.Src, Seq: o.Seq, Ts: o.Ts, Del: o.Del}
+		switch {
+		case o.Create != nil:
+			var cr struct {
+				Type string          `json:"type"`
+				Data json.RawMessage `json:"data"`
+			}
+			if err := json.Unmarshal(o.Create, &cr); err != nil {
+				return nil, fmt.Errorf("decode create v%d: %w", o.Version, err)
+			}
+			out[i].Create = &ot.Create{Type: cr.Type}
+			if cr.Data != nil {
+				out[i].Create.Data = cr.Data
+			}
+		case !o.Del:
+			out[i].Edit = o.Op
+		}
+	}
+	return out, nil
+}
+
+func (d docsAPI) List(ctx context.Context, c, after string, limit int) ([]string, error) {
+	return d.store.List(ctx, c, after, limit)
+}
+
+func toOTSnapshot(s session.Snapshot) ot.Snapshot {
+	out := ot.Snapshot{Version: s.Version, Type: s.Type, Ts: s.Ts}
+	if s.Type != "" {
+		out.Data = s.Data
+	}
+	return out
+}

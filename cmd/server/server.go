@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/weftdev/weft/internal/ot/types"
+	"github.com/weftdev/weft/internal/pubsub"
+	"github.com/weftdev/weft/internal/session"
+	"github.com/weftdev/weft/internal/store"
+)
+
+// server is one running Weft instance: its store, bus, session manager and
+// HTTP routes. Fields are set by newServer and read-only afterwards.
+type server struct {
+	cfg     Config
+	log     *slog.Logger
+	store   session.Store
+	closeDB func() error
+	bus     session.PubSub
+	closeBs func() error
+	manager *session.Manager
+	handler http.Handler
+	// stopResync ends the goroutine forwarding Redis reconnects.
+	stopResync context.CancelFunc
+}
+
+// newServer opens the store and the bus the configuration names and builds
+// the session manager and routes. On error everything opened is closed.
+func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server, err error) {
+	s := &server{cfg: cfg, log: logger, stopResync: func() {}}
+	defer func() {
+		if err != nil {
+			s.close(context.Background())
+		}
+	}()
+	if err := s.openStore(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.openBus(ctx); err != nil {
+		return nil, err
+	}
+	s.manager, err = session.New(session.Options{
+		Store:          s.store,
+		PubSub:         s.bus,
+		Registry:       types.Registry(),
+		Logger:         logger,
+		ReadLimit:      cfg.MaxMessageBytes,
+		SendQueue:      cfg.SendQueue,
+		PingInterval:   cfg.PingInterval,
+		PingTimeout:    cfg.PingTimeout,
+		OriginPatterns: cfg.AllowedOrigins,
+		IdleTimeout:    cfg.DocIdleTimeout,
+		SnapshotEvery:  int64(cfg.SnapshotEvery),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start sessions: %w", err)
+	}
+	if r, ok := s.bus.(*pubsub.Redis); ok {
+		rctx, cancel := context.WithCancel(context.Background())
+		s.stopResync = cancel
+		go s.forwardResync(rctx, r.Resync())
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+func (s *server) openStore(ctx context.Context) error {
+	if s.cfg.PostgresURL != "" {
+		pg, err := store.OpenPostgres(ctx, s.cfg.PostgresURL, store.PostgresOptions{}, s.log)
+		if err != nil {
+			return fmt.Errorf("open Postgres store: %w", err)
+		}
+		s.store, s.closeDB = pg, func() error { pg.Close(); return nil }
+		s.log.Info("documents stored in Postgres", "database", redactURL(s.cfg.PostgresURL))
+		return nil
+	}
+	if err := os.MkdirAll(s.cfg.DataDir, 0o755); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	path, err := filepath.Abs(filepath.Join(s.cfg.DataDir, "weft.db"))
+	if err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	db, err := store.OpenBolt(path, store.BoltOptions{}, s.log)
+	if err != nil {
+		return fmt.Errorf("open embedded store: %w", err)
+	}
+	s.store, s.closeDB = db, db.Close
+	s.log.Info("documents stored in the embedded store", "file", path)
+	return nil
+}
+
+func (s *server) openBus(ctx context.Context) error {
+	if s.cfg.RedisURL == "" {
+		m := pubsub.NewMemory(0)
+		s.bus, s.closeBs = m, m.Close
+		return nil
+	}
+	if s.cfg.PostgresURL == "" {
+		return errors.New("--redis-url needs --postgres-url: instances sharing edits over Redis must share one Postgres")
+	}
+	r, err := pubsub.NewRedis(ctx, s.cfg.RedisURL, pubsub.RedisOptions{Prefix: s.cfg.RedisPrefix}, s.log)
+	if err != nil {
+		return fmt.Errorf("connect to Redis: %w", err)
+	}
+	s.bus, s.closeBs = r, r.Close
+	s.log.Info("sharing edits over Redis", "redis", redactURL(s.cfg.RedisURL), "prefix", s.cfg.RedisPrefix)
+	return nil
+}
+
+// forwardResync makes the manager catch up after every Redis reconnect,
+// since messages published meanwhile were lost.
+func (s *server) forwardResync(ctx context.Context, ch <-chan struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ch:
+			s.log.Info("Redis reconnected; catching up open documents")
+			s.manager.Resync()
+		}
+	}
+}
+
+// serve serves HTTP on ln until ctx ends, then drains: it stops accepting,
+// closes client sockets with 1001, finishes in-flight commits, writes
+// snapshots, and closes the bus and the store.
+func (s *server) serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	s.log.Info("Weft listening", "addr", ln.Addr().String(), "url", "http://"+displayAddr(ln.Addr()))
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		s.close(context.Background())
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.log.Info("draining")
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	// Stop accepting first; hijacked WebSockets are left to the manager.
+	_ = ln.Close()
+	err := s.close(sctx)
+	if herr := hs.Shutdown(sctx); herr != nil && err == nil {
+		err = fmt.Errorf("http shutdown: %w", herr)
+	}
+	if err != nil {
+		return err
+	}
+	s.log.Info("stopped cleanly")
+	return nil
+}
+
+// close shuts the manager down, then the bus, then the store. It is used
+// both for a drain and to undo a failed start.
+func (s *server) close(ctx context.Context) error {
+	var errs []error
+	s.stopResync()
+	if s.manager != nil {
+		if err := s.manager.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("drain sessions: %w", err))
+		}
+	}
+	if s.closeBs != nil {
+		if err := s.closeBs(); err != nil {
+			errs = append(errs, fmt.Errorf("close bus: %w", err))
+		}
+	}
+	if s.closeDB != nil {
+		if err := s.closeDB(); err != nil {
+			errs = append(errs, fmt.Errorf("close store: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func migrate(ctx context.Context, cfg Config, logger *slog.Logger) error {
+	if cfg.PostgresURL == "" {
+		return errors.New("migrate needs --postgres-url or DATABASE_URL (the embedded store needs no migrations)")
+	}
+	if err := store.Migrate(ctx, cfg.PostgresURL, logger); err != nil {
+		return err
+	}
+	logger.Info("migrations applied", "database", redactURL(cfg.PostgresURL))
+	return nil
+}
+
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	return u.Redacted()
+}
+
+func displayAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if ok && tcp.IP.IsUnspecified() {
+		return fmt.Sprintf("localhost:%d", tcp.Port)
+	}
+	return a.String()
+}
