@@ -1,0 +1,164 @@
+// The document page: editor, presence list, history and export.
+import {h, initials} from './util.js';
+import {RICH, PLAIN, createDoc, typeLabel} from './home.js';
+import {RichTextEditor} from './richtext.js';
+import {PlainTextEditor} from './plaintext.js';
+import {HistoryPanel} from './history.js';
+
+// PresenceList renders "who is here": the local user first, then peers.
+export class PresenceList {
+  constructor() {
+    this.el = h('ul', {class: 'presence', 'data-testid': 'presence-list', 'aria-label': 'Who is here'});
+    this.self = null;
+    this.peers = [];
+  }
+  set(self, peers) {
+    this.self = self;
+    this.peers = peers;
+    const people = [{...self, id: 'self', me: true}, ...peers];
+    this.el.dataset.count = String(people.length);
+    this.el.replaceChildren(...people.slice(0, 6).map((p) =>
+      h('li', {class: 'avatar' + (p.me ? ' avatar-me' : ''), style: `--c: ${p.color}`, 'data-testid': 'presence-user',
+        'data-name': p.name, 'data-self': p.me ? 'true' : null, title: p.me ? `${p.name} (you)` : p.name},
+      initials(p.name))));
+    if (people.length > 6) {
+      this.el.append(h('li', {class: 'avatar avatar-more', title: people.slice(6).map((p) => p.name).join(', ')},
+        `+${people.length - 6}`));
+    }
+  }
+}
+
+const API = (doc) => `/api/v1/docs/${encodeURIComponent(doc.collection)}/${encodeURIComponent(doc.id)}`;
+
+function exportLinks(doc) {
+  return [
+    h('a', {class: 'btn btn-ghost btn-sm', href: `${API(doc)}?format=text`, download: `${doc.id}.txt`,
+      'data-testid': 'export-text', title: 'Download as plain text'}, 'Export .txt'),
+    h('a', {class: 'btn btn-ghost btn-sm', href: API(doc), download: `${doc.id}.json`,
+      'data-testid': 'export-json', title: 'Download the JSON snapshot'}, 'Export .json'),
+  ];
+}
+
+function copyLink(button) {
+  const done = () => {
+    button.textContent = 'Link copied';
+    setTimeout(() => (button.textContent = 'Share'), 1600);
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(location.href).then(done, () => prompt('Copy this link', location.href));
+  } else {
+    prompt('Copy this link', location.href);
+  }
+}
+
+// DocView owns one open document until destroy.
+export class DocView {
+  constructor({connection, collection, id, identity, presenceList, status, navigate}) {
+    this.connection = connection;
+    this.identity = identity;
+    this.presenceList = presenceList;
+    this.navigate = navigate;
+    this.doc = connection.get(collection, id);
+    this.editor = null;
+    this.history = null;
+    status.setDoc(this.doc);
+    window.weft.doc = this.doc;
+
+    this.title = h('div', {class: 'doc-title'},
+      h('span', {class: 'doc-name', 'data-testid': 'doc-id'}, id),
+      this.badge = h('span', {class: 'badge', 'data-testid': 'doc-type', hidden: true}));
+    const share = h('button', {class: 'btn btn-ghost btn-sm', 'data-testid': 'share-button',
+      onclick: () => copyLink(share)}, 'Share');
+    this.historyToggle = h('button', {class: 'btn btn-ghost btn-sm', 'data-testid': 'history-toggle',
+      'aria-pressed': 'false', disabled: true, onclick: () => this.toggleHistory()}, 'History');
+    this.actions = h('div', {class: 'doc-actions'}, share, this.historyToggle, ...exportLinks(this.doc));
+    this.editorHost = h('div', {class: 'editor-host', 'data-testid': 'editor', 'data-ready': 'false'},
+      h('div', {class: 'loading'}, h('span', {class: 'spinner'}), 'Opening document…'));
+    this.historyHost = h('div', {class: 'history', hidden: true});
+    this.el = h('div', {class: 'docpage'},
+      h('div', {class: 'docbar'}, this.title, this.actions),
+      h('div', {class: 'sheet'}, this.editorHost, this.historyHost));
+    this.doc.subscribe((err) => this.loaded(err));
+  }
+
+  loaded(err) {
+    if (this.destroyed) return;
+    if (err) {
+      this.editorHost.replaceChildren(h('div', {class: 'notice notice-error'}, `Could not open the document: ${err.message}`));
+      return;
+    }
+    if (!this.doc.type) return this.missing();
+    const kind = this.doc.type.name;
+    this.kind = kind;
+    this.badge.hidden = false;
+    this.badge.textContent = typeLabel(kind);
+    this.badge.className = 'badge ' + (kind === RICH ? 'badge-rich' : 'badge-plain');
+    const Editor = kind === RICH ? RichTextEditor : kind === PLAIN ? PlainTextEditor : null;
+    if (!Editor) {
+      this.editorHost.replaceChildren(h('div', {class: 'notice'}, `This document has type “${kind}”, which the editor cannot show.`));
+      return;
+    }
+    const container = h('div', {class: kind === RICH ? 'rich-root' : 'plain-root'});
+    this.editorHost.replaceChildren(container);
+    this.editorHost.dataset.type = kind;
+    this.editor = new Editor({doc: this.doc, connection: this.connection, container, identity: this.identity,
+      onPeers: (peers) => this.presenceList.set(this.identity, peers)});
+    this.presenceList.set(this.identity, []);
+    Object.assign(window.weft, {editor: this.editor, quill: this.editor.quill || null,
+      view: this.editor.view || null, presence: this.editor.presence});
+    this.editorHost.dataset.ready = 'true';
+    this.historyToggle.disabled = false;
+    this.editor.focus();
+  }
+
+  missing() {
+    const create = (kind) => () => {
+      createDoc(this.connection, this.doc.collection, kind, this.doc.id);
+      this.loaded(null);
+    };
+    this.editorHost.replaceChildren(h('div', {class: 'notice', 'data-testid': 'doc-missing'},
+      h('h2', {}, 'This document does not exist yet'),
+      h('p', {class: 'muted'}, 'Create it with this name, or go back to the document list.'),
+      h('div', {class: 'hero-actions'},
+        h('button', {class: 'btn btn-primary', onclick: create(RICH)}, 'Create rich-text document'),
+        h('button', {class: 'btn btn-secondary', onclick: create(PLAIN)}, 'Create plain-text document'),
+        h('a', {class: 'btn btn-ghost', href: '/', onclick: (e) => this.navigate(e, '/')}, 'All documents'))));
+  }
+
+  toggleHistory() {
+    if (this.history) return this.closeHistory();
+    const Editor = this.kind === RICH ? RichTextEditor : PlainTextEditor;
+    this.history = new HistoryPanel({doc: this.doc, connection: this.connection,
+      preview: (el, data) => Editor.preview(el, data), onClose: () => this.closeHistory()});
+    this.historyHost.replaceChildren(this.history.bar, this.history.view);
+    this.historyHost.hidden = false;
+    this.editorHost.hidden = true;
+    this.historyToggle.setAttribute('aria-pressed', 'true');
+    this.historyToggle.classList.add('active');
+  }
+
+  closeHistory() {
+    if (!this.history) return;
+    this.history.destroy();
+    this.history = null;
+    this.historyHost.hidden = true;
+    this.historyHost.replaceChildren();
+    this.editorHost.hidden = false;
+    this.historyToggle.setAttribute('aria-pressed', 'false');
+    this.historyToggle.classList.remove('active');
+    if (this.editor) this.editor.focus();
+  }
+
+  setIdentity(identity) {
+    if (this.editor) this.editor.setIdentity(identity);
+    this.presenceList.set(identity, this.presenceList.peers);
+  }
+
+  destroy() {
+    this.destroyed = true;
+    if (this.history) this.history.destroy();
+    if (this.editor) this.editor.destroy();
+    // Unsent ops keep flowing: only unsubscribe a doc with nothing pending.
+    if (!this.doc.hasWritePending()) this.doc.unsubscribe();
+  }
+}
