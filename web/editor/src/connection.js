@@ -26,6 +26,10 @@ export function openConnection() {
     connectionTimeout: 4000,
   });
   const connection = new sharedb.Connection(socket);
+  // The browser knows when the network is gone before the socket does: drop
+  // the socket then (ops queue locally), and retry at once when it returns.
+  addEventListener('offline', () => socket.reconnect());
+  addEventListener('online', () => socket.reconnect());
   return {socket, connection};
 }
 
@@ -54,16 +58,19 @@ export class StatusPill {
   }
 
   setDoc(doc) {
+    if (this.doc) this.doc.removeListener('op', this.onOp);
     this.doc = doc;
+    this.onOp = () => setTimeout(() => this.update());
+    if (doc) doc.on('op', this.onOp);
     this.update();
   }
 
   state() {
+    if (navigator.onLine === false) return 'offline';
     if (this.connection.state === 'connected') {
       this.everConnected = true;
       return 'connected';
     }
-    if (typeof navigator !== 'undefined' && navigator.onLine === false) return 'offline';
     return 'reconnecting';
   }
 

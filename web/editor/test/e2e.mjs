@@ -82,6 +82,7 @@ try {
   await a.page.locator('.ql-editor p').last().click();
   await a.page.keyboard.press('End');
   await a.page.keyboard.type(' Typed offline.');
+  await a.page.waitForFunction(() => Number(document.querySelector('[data-testid=connection-status]').dataset.unsent) > 0);
   const unsent = await status(a.page).getAttribute('data-unsent');
   check(Number(unsent) > 0, `offline unsent count ${unsent}`);
   await a.page.screenshot({path: join(shots, 'rich-offline.png')});
@@ -119,8 +120,9 @@ try {
   await b.page.locator('.cm-content').click();
   await b.page.keyboard.press('Control+End');
   await b.page.keyboard.type('func main() {}\nλ → ✓ 🎉 done');
-  await a.page.keyboard.press('Home');
-  await a.page.keyboard.press('ArrowRight');
+  await b.page.waitForFunction(() => !window.weft.doc.hasWritePending());
+  await a.page.waitForFunction(() => window.weft.doc.data.endsWith('done'));
+  await a.page.keyboard.press('Control+Home');
   await a.page.keyboard.press('ArrowRight');
   await a.page.keyboard.press('ArrowRight');
   await a.page.keyboard.type('X');
@@ -152,6 +154,10 @@ try {
   await m.page.screenshot({path: join(shots, 'phone-home.png')});
 } catch (e) {
   check(false, `exception: ${e.stack}`);
+  for (const p of browser.contexts().flatMap((c) => c.pages())) {
+    console.log('  state:', await p.evaluate(() => JSON.stringify({url: location.pathname, data: window.weft.doc?.data,
+      cm: window.weft.view?.state.doc.toString(), pending: window.weft.doc?.hasWritePending()})).catch((e) => e.message));
+  }
 } finally {
   await browser.close();
   dev.kill();
