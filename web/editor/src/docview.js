@@ -9,6 +9,7 @@ import {HistoryPanel} from './history.js';
 export class PresenceList {
   constructor() {
     this.el = h('ul', {class: 'presence', 'data-testid': 'presence-list', 'aria-label': 'Who is here'});
+    this.summary = h('span', {class: 'presence-summary', 'data-testid': 'presence-summary'});
     this.self = null;
     this.peers = [];
   }
@@ -17,6 +18,9 @@ export class PresenceList {
     this.peers = peers;
     const people = [{...self, id: 'self', me: true}, ...peers];
     this.el.dataset.count = String(people.length);
+    const others = peers.length;
+    this.summary.textContent = others === 0 ? 'Only you here. Share the link to edit together.' :
+      others === 1 ? `Editing with ${peers[0].name}` : `Editing with ${others} others`;
     this.el.replaceChildren(...people.slice(0, 6).map((p) =>
       h('li', {class: 'avatar' + (p.me ? ' avatar-me' : ''), style: `--c: ${p.color}`, 'data-testid': 'presence-user',
         'data-name': p.name, 'data-self': p.me ? 'true' : null, title: p.me ? `${p.name} (you)` : p.name},
@@ -62,6 +66,7 @@ export class DocView {
     this.editor = null;
     this.history = null;
     status.setDoc(this.doc);
+    presenceList.set(identity, []);
     window.weft.doc = this.doc;
 
     this.title = h('div', {class: 'doc-title'},
@@ -76,7 +81,7 @@ export class DocView {
       h('div', {class: 'loading'}, h('span', {class: 'spinner'}), 'Opening document…'));
     this.historyHost = h('div', {class: 'history', hidden: true});
     this.el = h('div', {class: 'docpage'},
-      h('div', {class: 'docbar'}, this.title, this.actions),
+      h('div', {class: 'docbar'}, this.title, presenceList.summary, this.actions),
       h('div', {class: 'sheet'}, this.editorHost, this.historyHost));
     this.doc.subscribe((err) => this.loaded(err));
   }

@@ -22,7 +22,8 @@ export class HistoryPanel {
       onclick: () => this.onClose()}, 'Back to live');
     this.view = h('div', {class: 'history-preview', 'data-testid': 'history-preview'});
     this.bar = h('div', {class: 'history-bar', 'data-testid': 'history-controls'},
-      h('span', {class: 'history-title'}, 'History'), this.prev, this.slider, this.next, this.label, this.live);
+      h('span', {class: 'history-title'}, 'History'), this.prev, this.slider, this.next, this.label,
+      h('span', {class: 'badge'}, 'Read-only'), this.live);
     this.onOp = () => this.updateMax();
     doc.on('op', this.onOp);
     this.show(doc.version);

@@ -6,7 +6,7 @@ import {openConnection, StatusPill} from './connection.js';
 import {Identity} from './identity.js';
 import {renderHome} from './home.js';
 import {DocView, PresenceList} from './docview.js';
-import {h, initials} from './util.js';
+import {h} from './util.js';
 
 const COLLECTION = 'docs';
 
@@ -29,8 +29,8 @@ function main() {
   const me = h('button', {class: 'me', 'data-testid': 'me', title: 'Change your display name',
     onclick: () => identity.ask()});
   const renderMe = () => {
-    me.replaceChildren(h('span', {class: 'avatar', style: `--c: ${identity.color}`}, initials(identity.name)),
-      h('span', {class: 'me-name'}, identity.name));
+    me.replaceChildren(h('span', {class: 'me-dot', style: `background: ${identity.color}`}),
+      h('span', {class: 'me-name'}, identity.name), h('span', {class: 'me-edit', 'aria-hidden': 'true'}));
   };
   renderMe();
   const outlet = h('main', {class: 'outlet'});
