@@ -4,6 +4,8 @@
 // read-only REST API from it so the home page and exports work.
 //
 // Usage: node devserver.mjs [--port 8080] [--dir <build dir>]
+// POST /__dev/ws?down=1 simulates a server outage (drops and refuses
+// WebSockets); ?down=0 ends it.
 // Prints `listening <port>` once ready. Run `make deps-node` first (the
 // reference server's node_modules) and `make web` (or node build.mjs).
 import {spawn} from 'node:child_process';
@@ -102,14 +104,25 @@ async function serveFile(res, path) {
 async function main() {
   const ref = await startReference();
   const conn = new ShareDB.Connection(new WebSocket(`ws://127.0.0.1:${ref.port}`));
+  // POST /__dev/ws?down=1 drops every proxied socket and refuses new ones
+  // until ?down=0: a server outage for testing reconnects.
+  const sockets = new Set();
+  let down = false;
   const server = createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
+    if (req.method === 'POST' && url.pathname === '/__dev/ws') {
+      down = url.searchParams.get('down') === '1';
+      if (down) for (const s of sockets) s.destroy();
+      return sendJSON(res, 200, {down});
+    }
     if (url.pathname.startsWith('/api/v1/docs/')) return api(conn, req, res, url);
     if (url.pathname.startsWith('/assets/')) return serveFile(res, url.pathname);
     return serveFile(res, '/index.html');
   });
   server.on('upgrade', (req, socket, head) => {
-    if (!req.url.startsWith('/ws')) return socket.destroy();
+    if (!req.url.startsWith('/ws') || down) return socket.destroy();
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
     const upstream = connect(ref.port, '127.0.0.1', () => {
       let raw = `${req.method} / HTTP/1.1\r\n`;
       for (let i = 0; i < req.rawHeaders.length; i += 2) raw += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`;

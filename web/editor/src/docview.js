@@ -83,6 +83,9 @@ export class DocView {
     this.el = h('div', {class: 'docpage'},
       h('div', {class: 'docbar'}, this.title, presenceList.summary, this.actions),
       h('div', {class: 'sheet'}, this.editorHost, this.historyHost));
+    this.onDel = () => this.editorHost.replaceChildren(h('div', {class: 'notice', 'data-testid': 'doc-deleted'},
+      h('h2', {}, 'This document was deleted'), h('a', {href: '/', onclick: (e) => this.navigate(e, '/')}, 'All documents')));
+    this.doc.on('del', this.onDel);
     this.doc.subscribe((err) => this.loaded(err));
   }
 
@@ -161,6 +164,7 @@ export class DocView {
 
   destroy() {
     this.destroyed = true;
+    this.doc.removeListener('del', this.onDel);
     if (this.history) this.history.destroy();
     if (this.editor) this.editor.destroy();
     // Unsent ops keep flowing: only unsubscribe a doc with nothing pending.

@@ -129,6 +129,10 @@ export class PlainTextEditor {
     });
     this.onOp = (op, source) => this.applyRemote(op, source);
     doc.on('op', this.onOp);
+    // A rejected op makes the client reload the snapshot: show it as is.
+    this.onLoad = () => this.view.dispatch({annotations: remoteAnnotation.of(true),
+      changes: {from: 0, to: this.view.state.doc.length, insert: this.doc.data || ''}});
+    doc.on('load', this.onLoad);
     this.presence = connection.getPresence(`weft-text:${doc.collection}/${doc.id}`);
     this.presence.subscribe((err) => err && console.warn('weft: presence', err));
     this.onReceive = (id, value) => this.receive(id, value);
@@ -224,6 +228,7 @@ export class PlainTextEditor {
 
   destroy() {
     this.doc.removeListener('op', this.onOp);
+    this.doc.removeListener('load', this.onLoad);
     this.presence.removeListener('receive', this.onReceive);
     this.presence.destroy();
     this.view.destroy();

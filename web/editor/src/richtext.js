@@ -58,6 +58,9 @@ export class RichTextEditor {
     this.quill.on('text-change', this.onTextChange);
     this.quill.on('selection-change', this.onSelection);
     doc.on('op', this.onRemoteOp);
+    // A rejected op makes the client reload the snapshot: show it as is.
+    this.onLoad = () => this.quill.setContents(plainOps(this.doc.data), 'silent');
+    doc.on('load', this.onLoad);
 
     this.presence = connection.getDocPresence(doc.collection, doc.id);
     this.presence.subscribe((err) => err && console.warn('weft: presence', err));
@@ -112,6 +115,7 @@ export class RichTextEditor {
     this.quill.off('text-change', this.onTextChange);
     this.quill.off('selection-change', this.onSelection);
     this.doc.removeListener('op', this.onRemoteOp);
+    this.doc.removeListener('load', this.onLoad);
     this.presence.removeListener('receive', this.onReceive);
     this.presence.destroy();
   }

@@ -68,7 +68,8 @@ try {
   await a.page.waitForSelector('[data-testid=remote-cursor-name]:text("Bob Heron")', {state: 'attached'});
   check(true, 'Alice sees Bob in the presence list and his cursor label');
   await b.page.waitForSelector('[data-testid=remote-cursor-name]:text("Alice Otter")', {state: 'attached'});
-  const same = await Promise.all([a, b].map((p) => p.page.evaluate(() => JSON.stringify(window.weft.doc.data.ops))));
+  const same = await Promise.all([a, b].map((p) => p.page.evaluate(() => JSON.stringify(window.weft.doc.data.ops, (k, v) => (v && typeof v === 'object' && !Array.isArray(v) ?
+    Object.fromEntries(Object.entries(v).sort()) : v)))));
   check(same[0] === same[1], 'both replicas equal');
   // Bob selects a word so Alice sees a highlighted selection and a flag.
   await b.page.locator('.ql-editor p').last().dblclick();
@@ -90,6 +91,31 @@ try {
   await a.page.waitForSelector('[data-testid=connection-status][data-state=connected][data-unsent="0"]', {timeout: 20000});
   await b.page.waitForFunction(() => document.querySelector('.ql-editor').textContent.includes('Typed offline.'));
   check(true, 'offline edits reach Bob after reconnect');
+
+  // Server outage: both keep editing; the status says reconnecting with the
+  // unsent count; everything converges when the server returns.
+  await fetch(base + '/__dev/ws?down=1', {method: 'POST'});
+  await waitState(a.page, 'reconnecting');
+  await waitState(b.page, 'reconnecting');
+  await a.page.locator('.ql-editor h1').click();
+  await a.page.keyboard.press('End');
+  await a.page.keyboard.type(' (draft)');
+  await b.page.locator('.ql-editor p').last().click();
+  await b.page.keyboard.press('End');
+  await b.page.keyboard.type(' Bob offline too.');
+  await a.page.waitForSelector('[data-testid=connection-status][data-state=reconnecting]:not([data-unsent="0"])');
+  check(/unsent/.test(await status(a.page).textContent()), 'reconnecting pill shows the unsent count');
+  await a.page.screenshot({path: join(shots, 'rich-reconnecting.png')});
+  await fetch(base + '/__dev/ws?down=0', {method: 'POST'});
+  for (const p of [a, b]) {
+    await p.page.waitForSelector('[data-testid=connection-status][data-state=connected][data-unsent="0"]', {timeout: 20000});
+  }
+  await a.page.waitForFunction(() => document.querySelector('.ql-editor').textContent.includes('Bob offline too.'));
+  await b.page.waitForFunction(() => document.querySelector('.ql-editor').textContent.includes('(draft)'));
+  const after = await Promise.all([a, b].map((p) => p.page.evaluate(() => JSON.stringify(window.weft.doc.data.ops, (k, v) => (v && typeof v === 'object' && !Array.isArray(v) ?
+    Object.fromEntries(Object.entries(v).sort()) : v)))));
+  check(after[0] === after[1], 'replicas equal after the outage');
+  if (after[0] !== after[1]) console.log(after);
 
   // History: slide back to version 1, then return to live.
   await a.page.getByTestId('history-toggle').click();
