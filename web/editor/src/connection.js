@@ -86,6 +86,7 @@ export class StatusPill {
     if (key === this.key) return;
     this.key = key;
     this.el.dataset.state = state;
+    document.body.dataset.conn = state;
     this.el.dataset.unsent = String(unsent);
     this.el.title = state === 'connected' ? 'Connected to the Weft server; changes save live' :
       'Not connected. Keep editing: changes are kept and sent when the connection returns.';

@@ -6,7 +6,7 @@ import {Decoration, EditorView, WidgetType, drawSelection, highlightActiveLine, 
   lineNumbers, placeholder} from '@codemirror/view';
 import {defaultKeymap, history, historyKeymap, indentWithTab} from '@codemirror/commands';
 import {type as textUnicodeType} from 'ot-text-unicode';
-import {cpLen, utf16Advance, utf16ToCp, cpToUtf16} from './util.js';
+import {ColorPicker, cpLen, utf16Advance, utf16ToCp, cpToUtf16} from './util.js';
 import {unsentCount} from './connection.js';
 
 const remoteAnnotation = Annotation.define();
@@ -112,6 +112,7 @@ export class PlainTextEditor {
     this.doc = doc;
     this.identity = identity;
     this.onPeers = onPeers;
+    this.colors = new ColorPicker(identity);
     this.peers = new Map(); // id -> {id, name, color, index, length, v} (code points)
     this.range = {index: 0, length: 0};
     this.view = new EditorView({
@@ -199,9 +200,10 @@ export class PlainTextEditor {
   receive(id, value) {
     if (!value) {
       this.peers.delete(id);
+      this.colors.drop(id);
     } else {
       this.peers.set(id, {id, name: String(value.name || 'Anonymous').slice(0, 40),
-        color: /^#[0-9a-f]{6}$/i.test(value.color) ? value.color : '#3e63dd',
+        color: this.colors.pick(id, value.color),
         index: value.index | 0, length: value.length | 0, v: value.v | 0});
     }
     this.renderPeers();

@@ -2,6 +2,7 @@
 // remote cursors from document presence (quill-cursors).
 import Quill from 'quill';
 import QuillCursors from 'quill-cursors';
+import {ColorPicker} from './util.js';
 
 Quill.register('modules/cursors', QuillCursors);
 
@@ -28,6 +29,7 @@ export class RichTextEditor {
     this.identity = identity;
     this.onPeers = onPeers;
     this.peers = new Map();
+    this.colors = new ColorPicker(identity);
     this.root = container;
     this.quill = new Quill(container, {
       theme: 'snow',
@@ -84,9 +86,10 @@ export class RichTextEditor {
     if (!value) {
       this.cursors.removeCursor(id);
       this.peers.delete(id);
+      this.colors.drop(id);
     } else {
       const name = String(value.name || 'Anonymous').slice(0, 40);
-      const color = /^#[0-9a-f]{6}$/i.test(value.color) ? value.color : '#3e63dd';
+      const color = this.colors.pick(id, value.color);
       const prev = this.peers.get(id);
       if (prev && (prev.name !== name || prev.color !== color)) this.cursors.removeCursor(id);
       this.cursors.createCursor(id, name, color);

@@ -105,3 +105,26 @@ export function relativeTime(ms) {
   if (d < 86400) return Math.floor(d / 3600) + ' h ago';
   return new Date(ms).toLocaleString();
 }
+
+// ColorPicker gives each remote person a display colour distinct from the
+// local user's and from everyone else's seen so far, keeping their own
+// choice when it is free.
+export class ColorPicker {
+  constructor(identity) {
+    this.identity = identity;
+    this.byId = new Map();
+  }
+  pick(id, wanted) {
+    const taken = new Set([this.identity.color]);
+    for (const [other, c] of this.byId) if (other !== id) taken.add(c);
+    const prev = this.byId.get(id);
+    let color = /^#[0-9a-f]{6}$/i.test(wanted) ? wanted : COLORS[0];
+    if (prev && !taken.has(prev)) color = prev;
+    else if (taken.has(color)) color = COLORS.find((c) => !taken.has(c)) || color;
+    this.byId.set(id, color);
+    return color;
+  }
+  drop(id) {
+    this.byId.delete(id);
+  }
+}
