@@ -127,10 +127,14 @@ try {
     for (let i = 0; i < 120; i++) {
       if (i % 4 === 0) await new Promise((r) => setTimeout(r, rnd(15)));
       const len = q.getLength() - 1;
-      const at = rnd(len + 1);
+      const text = q.getText();
+      // Like a browser caret, never land inside a surrogate pair.
+      const safe = (i) => (/[\ud800-\udbff]/.test(text[i - 1] || '') ? i - 1 : i);
+      const at = safe(rnd(len + 1));
+      const end = (n) => safe(Math.min(at + n, len)) - at;
       const op = rnd(6);
-      if (op === 0 && len > 10) q.deleteText(at, Math.min(1 + rnd(3), len - at), 'user');
-      else if (op === 1 && len > 2) q.formatText(at, Math.min(1 + rnd(5), len - at), formats[rnd(3)], rnd(2) === 0, 'user');
+      if (op === 0 && len > 10 && end(1 + rnd(3)) > 0) q.deleteText(at, end(1 + rnd(3)), 'user');
+      else if (op === 1 && len > 2 && end(1 + rnd(5)) > 0) q.formatText(at, end(1 + rnd(5)), formats[rnd(3)], rnd(2) === 0, 'user');
       else if (op === 2) q.formatLine(at, 1, 'header', rnd(2) ? 2 : false, 'user');
       else q.insertText(at, pieces[rnd(pieces.length)], 'user');
     }
@@ -161,6 +165,7 @@ try {
   const txt = await (await fetch(base + txtHref)).text();
   const want = await a.page.evaluate(() => window.weft.doc.data.ops.map((o) => (typeof o.insert === 'string' ? o.insert : '')).join(''));
   check(txt === want, 'text export has the latest text');
+  if (txt !== want) console.log(JSON.stringify([txt, want]));
   const json = await (await fetch(base + await a.page.getByTestId('export-json').getAttribute('href'))).json();
   check(json.type && json.v > 0 && Array.isArray(json.data), 'JSON export has v, type and data');
 
