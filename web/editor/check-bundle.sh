@@ -13,6 +13,12 @@ node build.mjs "$tmp"
 status=0
 diff -r -q "$tmp/assets" assets || status=1
 cmp -s "$tmp/index.html" index.html || { echo "index.html differs"; status=1; }
+# The files on disk must also be the committed ones.
+if git rev-parse --git-dir >/dev/null 2>&1; then
+  if ! git diff --quiet HEAD -- index.html assets || [ -n "$(git ls-files --others --exclude-standard -- assets)" ]; then
+    echo "index.html or assets/ has uncommitted changes"; status=1
+  fi
+fi
 if [ "$status" -ne 0 ]; then
   echo "web/editor: the committed bundle is stale; run 'make web' and commit the result" >&2
   exit 1

@@ -4,10 +4,11 @@
 //
 // Serving contract (for the HTTP server):
 //   - GET /                       -> index.html
-//   - GET /assets/{file}          -> the file under assets/ (app.js, app.css,
-//     and their .LEGAL.txt licence notices); 404 if absent. Asset names are
-//     stable (no content hash), so serve them with revalidation
-//     (e.g. Cache-Control: no-cache plus ETag/Last-Modified).
+//   - GET /assets/{file}          -> the file under assets/; 404 if absent.
+//     app.js and app.css (the entry points index.html names) have stable
+//     names, so serve them with revalidation (e.g. Cache-Control: no-cache
+//     plus ETag); chunk-{hash}.js are loaded on demand by app.js and are
+//     content-addressed (cacheable forever). *.LEGAL.txt are licence notices.
 //   - GET /d/{collection}/{id}    -> index.html (SPA fallback: the page routes
 //     on location.pathname). Any other unknown GET path that is not /ws,
 //     /api/... or /assets/... may also get index.html; the page shows the

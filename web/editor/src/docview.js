@@ -1,8 +1,13 @@
 // The document page: editor, presence list, history and export.
 import {h, initials} from './util.js';
 import {RICH, PLAIN, createDoc, typeLabel} from './home.js';
-import {RichTextEditor} from './richtext.js';
-import {PlainTextEditor} from './plaintext.js';
+
+// The editors load on demand: a rich-text page never downloads CodeMirror and
+// a plain-text page never downloads Quill.
+const EDITORS = {
+  [RICH]: () => import('./richtext.js').then((m) => m.RichTextEditor),
+  [PLAIN]: () => import('./plaintext.js').then((m) => m.PlainTextEditor),
+};
 import {HistoryPanel} from './history.js';
 
 // PresenceList renders "who is here": the local user first, then peers.
@@ -89,7 +94,7 @@ export class DocView {
     this.doc.subscribe((err) => this.loaded(err));
   }
 
-  loaded(err) {
+  async loaded(err) {
     if (this.destroyed) return;
     if (err) {
       this.editorHost.replaceChildren(h('div', {class: 'notice notice-error'}, `Could not open the document: ${err.message}`));
@@ -101,11 +106,19 @@ export class DocView {
     this.badge.hidden = false;
     this.badge.textContent = typeLabel(kind);
     this.badge.className = 'badge ' + (kind === RICH ? 'badge-rich' : 'badge-plain');
-    const Editor = kind === RICH ? RichTextEditor : kind === PLAIN ? PlainTextEditor : null;
-    if (!Editor) {
+    if (!EDITORS[kind]) {
       this.editorHost.replaceChildren(h('div', {class: 'notice'}, `This document has type “${kind}”, which the editor cannot show.`));
       return;
     }
+    let Editor;
+    try {
+      Editor = await EDITORS[kind]();
+    } catch (e) {
+      this.editorHost.replaceChildren(h('div', {class: 'notice notice-error'}, `Could not load the editor: ${e.message}`));
+      return;
+    }
+    if (this.destroyed) return;
+    this.Editor = Editor;
     const container = h('div', {class: kind === RICH ? 'rich-root' : 'plain-root'});
     this.editorHost.replaceChildren(container);
     this.editorHost.dataset.type = kind;
@@ -135,7 +148,7 @@ export class DocView {
 
   toggleHistory() {
     if (this.history) return this.closeHistory();
-    const Editor = this.kind === RICH ? RichTextEditor : PlainTextEditor;
+    const Editor = this.Editor;
     this.history = new HistoryPanel({doc: this.doc, connection: this.connection,
       preview: (el, data) => Editor.preview(el, data), onClose: () => this.closeHistory()});
     this.historyHost.replaceChildren(this.history.bar, this.history.view);
