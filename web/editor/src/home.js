@@ -28,6 +28,13 @@ export function createDoc(connection, collection, kind, id = newDocId()) {
   return id;
 }
 
+// snapshotText is the text of rich-text ops or a text-unicode string.
+function snapshotText(data) {
+  if (typeof data === 'string') return data;
+  const ops = Array.isArray(data) ? data : (data && data.ops) || [];
+  return ops.map((op) => (typeof op.insert === 'string' ? op.insert : '')).join('');
+}
+
 async function getJSON(url) {
   const res = await fetch(url, {headers: {Accept: 'application/json'}});
   const body = await res.json().catch(() => null);
@@ -42,8 +49,10 @@ function docRow(collection, id, navigate) {
   const badge = h('span', {class: 'badge', 'data-testid': 'doc-type'}, '…');
   const meta = h('span', {class: 'doc-meta'});
   const href = docPath(collection, id);
+  const title = h('span', {class: 'doc-title-text muted'}, 'Loading…');
   const link = h('a', {href, class: 'doc-link', 'data-testid': 'doc-link', onclick: (e) => navigate(e, href)},
-    h('span', {class: 'doc-icon', 'aria-hidden': 'true'}), h('span', {class: 'doc-id'}, id));
+    h('span', {class: 'doc-icon', 'aria-hidden': 'true'}),
+    h('span', {class: 'doc-text'}, title, h('span', {class: 'doc-id'}, id)));
   const row = h('li', {class: 'doc-row', 'data-testid': 'doc-row', 'data-id': id}, link, meta, badge);
   getJSON(`/api/v1/docs/${encodeURIComponent(collection)}/${encodeURIComponent(id)}`).then((snap) => {
     const kind = typeKind(snap.type);
@@ -52,6 +61,9 @@ function docRow(collection, id, navigate) {
     badge.classList.add(kind === RICH ? 'badge-rich' : 'badge-plain');
     link.firstChild.classList.add(kind === RICH ? 'icon-rich' : 'icon-plain');
     meta.textContent = `${snap.v} edit${snap.v === 1 ? '' : 's'}`;
+    const first = snapshotText(snap.data).split('\n').map((l) => l.trim()).find(Boolean);
+    title.textContent = first ? first.slice(0, 90) : 'Untitled';
+    title.classList.toggle('muted', !first);
   }, () => {
     badge.textContent = 'unavailable';
   });
@@ -98,6 +110,10 @@ export function renderHome({connection, collection, navigate}) {
           h('span', {class: 'btn-icon icon-rich', 'aria-hidden': 'true'}), 'New rich-text document'),
         h('button', {class: 'btn btn-secondary btn-lg', 'data-testid': 'new-plain-text', onclick: create(PLAIN)},
           h('span', {class: 'btn-icon icon-plain', 'aria-hidden': 'true'}), 'New plain-text document'))),
+    h('ul', {class: 'features'},
+      h('li', {}, h('strong', {}, 'Live cursors'), h('span', {}, 'See who is here and where they are typing.')),
+      h('li', {}, h('strong', {}, 'Offline-safe'), h('span', {}, 'Keep typing without a connection; nothing is lost.')),
+      h('li', {}, h('strong', {}, 'Full history'), h('span', {}, 'Scrub back through every version, export any time.'))),
     h('section', {class: 'card'},
       h('div', {class: 'card-head'}, h('h2', {}, 'Documents'), h('span', {class: 'muted'}, `collection “${collection}”`)),
       list, status, more));
