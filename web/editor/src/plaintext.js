@@ -140,6 +140,10 @@ export class PlainTextEditor {
     this.presence.on('receive', this.onReceive);
     this.local = this.presence.create();
     this.sendPresence();
+    // Peers dropped us when our socket closed: announce ourselves again.
+    this.connection = connection;
+    this.onState = (state) => state === 'connected' && setTimeout(() => this.sendPresence());
+    connection.on('state', this.onState);
   }
 
   onUpdate(u) {
@@ -232,6 +236,7 @@ export class PlainTextEditor {
     this.doc.removeListener('op', this.onOp);
     this.doc.removeListener('load', this.onLoad);
     this.presence.removeListener('receive', this.onReceive);
+    this.connection.removeListener('state', this.onState);
     this.presence.destroy();
     this.view.destroy();
   }

@@ -70,6 +70,10 @@ export class RichTextEditor {
     this.presence.on('receive', this.onReceive);
     this.local = this.presence.create();
     this.sendPresence();
+    // Peers dropped us when our socket closed: announce ourselves again.
+    this.connection = connection;
+    this.onState = (state) => state === 'connected' && setTimeout(() => this.sendPresence());
+    connection.on('state', this.onState);
   }
 
   sendPresence() {
@@ -120,6 +124,7 @@ export class RichTextEditor {
     this.doc.removeListener('op', this.onRemoteOp);
     this.doc.removeListener('load', this.onLoad);
     this.presence.removeListener('receive', this.onReceive);
+    this.connection.removeListener('state', this.onState);
     this.presence.destroy();
   }
 }
