@@ -8,6 +8,12 @@ const EDITORS = {
   [RICH]: () => import('./richtext.js').then((m) => m.RichTextEditor),
   [PLAIN]: () => import('./plaintext.js').then((m) => m.PlainTextEditor),
 };
+
+// preloadEditors fetches both editors in the background so that a document
+// opened or created later (even offline) needs no network to show.
+export function preloadEditors() {
+  return Promise.all(Object.values(EDITORS).map((load) => load())).then(() => true);
+}
 import {HistoryPanel} from './history.js';
 
 // PresenceList renders "who is here": the local user first, then peers.
@@ -91,16 +97,20 @@ export class DocView {
     this.onDel = () => this.editorHost.replaceChildren(h('div', {class: 'notice', 'data-testid': 'doc-deleted'},
       h('h2', {}, 'This document was deleted'), h('a', {href: '/', onclick: (e) => this.navigate(e, '/')}, 'All documents')));
     this.doc.on('del', this.onDel);
-    this.doc.subscribe((err) => this.loaded(err));
+    // A doc already known here (just created, or cached from an earlier
+    // visit) opens at once, even offline; subscribing catches it up.
+    this.doc.subscribe((err) => (err || !this.mounted) && this.loaded(err));
+    if (this.doc.type) this.loaded(null);
   }
 
   async loaded(err) {
-    if (this.destroyed) return;
+    if (this.destroyed || this.mounted) return;
     if (err) {
       this.editorHost.replaceChildren(h('div', {class: 'notice notice-error'}, `Could not open the document: ${err.message}`));
       return;
     }
     if (!this.doc.type) return this.missing();
+    this.mounted = true;
     const kind = this.doc.type.name;
     this.kind = kind;
     this.badge.hidden = false;

@@ -5,7 +5,7 @@ import './style.css';
 import {openConnection, StatusPill} from './connection.js';
 import {Identity} from './identity.js';
 import {renderHome} from './home.js';
-import {DocView, PresenceList} from './docview.js';
+import {DocView, PresenceList, preloadEditors} from './docview.js';
 import {h} from './util.js';
 
 const COLLECTION = 'docs';
@@ -77,6 +77,7 @@ function main() {
   });
   addEventListener('popstate', render);
   render();
+  window.weft.editorsReady = preloadEditors().catch(() => false);
 }
 
 main();

@@ -80,6 +80,8 @@ try {
   // Offline editing: Alice's network drops; edits queue and flush on return.
   await a.ctx.setOffline(true);
   await waitState(a.page, 'offline');
+  await b.page.waitForSelector('[data-testid=presence-list][data-count="1"]');
+  check(true, 'Bob sees Alice leave when her connection drops');
   await a.page.locator('.ql-editor p').last().click();
   await a.page.keyboard.press('End');
   await a.page.keyboard.type(' Typed offline.');
@@ -91,6 +93,8 @@ try {
   await a.page.waitForSelector('[data-testid=connection-status][data-state=connected][data-unsent="0"]', {timeout: 20000});
   await b.page.waitForFunction(() => document.querySelector('.ql-editor').textContent.includes('Typed offline.'));
   check(true, 'offline edits reach Bob after reconnect');
+  await b.page.waitForSelector('[data-testid=presence-list][data-count="2"]');
+  check(true, 'Bob sees Alice again after she reconnects');
 
   // Server outage: both keep editing; the status says reconnecting with the
   // unsent count; everything converges when the server returns.
@@ -236,6 +240,22 @@ try {
   await a.page.waitForSelector('[data-testid=doc-row][data-type=text-unicode]');
   check(await a.page.getByTestId('doc-row').count() === 2, 'home lists both documents');
   await a.page.screenshot({path: join(shots, 'home-list.png')});
+
+  // Creating and editing a document while offline.
+  check(await a.page.evaluate(() => window.weft.editorsReady), 'editors preloaded');
+  await a.ctx.setOffline(true);
+  await waitState(a.page, 'offline');
+  await a.page.getByTestId('new-plain-text').click();
+  await a.page.waitForSelector('[data-testid=editor][data-ready=true][data-type=text-unicode]');
+  await a.page.locator('.cm-content').click();
+  await a.page.keyboard.type('written on a train');
+  const offURL = a.page.url().split('?')[0];
+  check(Number(await status(a.page).getAttribute('data-unsent')) > 0, 'offline-created doc has unsent ops');
+  await a.ctx.setOffline(false);
+  await a.page.waitForSelector('[data-testid=connection-status][data-state=connected][data-unsent="0"]', {timeout: 20000});
+  const offDoc = await (await fetch(base + '/api/v1/docs/docs/' + offURL.split('/').pop())).json();
+  check(offDoc.data === 'written on a train', `offline-created doc reaches the server (${JSON.stringify(offDoc.data)})`);
+
   const m = await open('Carol Wren', docURL, {width: 375, height: 740});
   await m.page.waitForSelector('[data-testid=editor][data-ready=true]');
   await m.page.waitForTimeout(200);
