@@ -78,7 +78,7 @@ export class StatusPill {
     const state = this.state();
     const unsent = unsentCount(this.doc);
     let text;
-    if (state === 'connected') text = unsent ? `Saving… (${unsent})` : 'Connected';
+    if (state === 'connected') text = 'Connected';
     else if (state === 'reconnecting') text = this.everConnected ? 'Reconnecting…' : 'Connecting…';
     else text = 'Offline';
     if (state !== 'connected' && unsent) text += ` · ${unsent} unsent`;
@@ -86,9 +86,10 @@ export class StatusPill {
     if (key === this.key) return;
     this.key = key;
     this.el.dataset.state = state;
+    this.el.classList.toggle('saving', state === 'connected' && unsent > 0);
     document.body.dataset.conn = state;
     this.el.dataset.unsent = String(unsent);
-    this.el.title = state === 'connected' ? 'Connected to the Weft server; changes save live' :
+    this.el.title = state === 'connected' ? (unsent ? `Saving ${unsent} change(s)…` : 'Connected: all changes saved') :
       'Not connected. Keep editing: changes are kept and sent when the connection returns.';
     this.label.textContent = text;
   }

@@ -30,8 +30,13 @@ export class PresenceList {
     const people = [{...self, id: 'self', me: true}, ...peers];
     this.el.dataset.count = String(people.length);
     const others = peers.length;
-    this.summary.textContent = others === 0 ? 'Only you here. Share the link to edit together.' :
-      others === 1 ? `Editing with ${peers[0].name}` : `Editing with ${others} others`;
+    if (others === 0) {
+      this.summary.replaceChildren('Only you here. Share the link, or ',
+        h('a', {href: location.href, target: '_blank', rel: 'noopener', 'data-testid': 'open-window'},
+          'open it in another window'), ' to see live editing.');
+    } else {
+      this.summary.textContent = others === 1 ? `Editing with ${peers[0].name}` : `Editing with ${others} others`;
+    }
     this.el.replaceChildren(...people.slice(0, 6).map((p) =>
       h('li', {class: 'avatar' + (p.me ? ' avatar-me' : ''), style: `--c: ${p.color}`, 'data-testid': 'presence-user',
         'data-name': p.name, 'data-self': p.me ? 'true' : null, title: p.me ? `${p.name} (you)` : p.name},

@@ -21,10 +21,17 @@ function load(key) {
 
 export class Identity {
   constructor() {
-    const fromURL = new URLSearchParams(location.search).get('name');
-    if (fromURL) store(NAME_KEY, fromURL.slice(0, 40));
-    this.asked = !!load(NAME_KEY);
-    this.name = load(NAME_KEY) || randomName();
+    const params = new URLSearchParams(location.search);
+    const fromURL = params.get('name');
+    if (fromURL) {
+      store(NAME_KEY, fromURL.slice(0, 40));
+      // Keep the name out of links people copy from the address bar.
+      params.delete('name');
+      const qs = params.toString();
+      history.replaceState(history.state, '', location.pathname + (qs ? '?' + qs : '') + location.hash);
+    }
+    this.name = load(NAME_KEY) || fromURL || randomName();
+    this.asked = !!(load(NAME_KEY) || fromURL);
     this.color = load(COLOR_KEY) || COLORS[randomInt(COLORS.length)];
     if (!COLORS.includes(this.color)) this.color = colorFor(this.name);
     store(COLOR_KEY, this.color);

@@ -14,6 +14,25 @@ const TOOLBAR = [
   ['clean'],
 ];
 
+const LABELS = {
+  bold: 'Bold (Ctrl+B)', italic: 'Italic (Ctrl+I)', underline: 'Underline (Ctrl+U)', strike: 'Strikethrough',
+  link: 'Link (Ctrl+K)', blockquote: 'Quote', code: 'Inline code', 'code-block': 'Code block',
+  clean: 'Clear formatting', 'list-ordered': 'Numbered list', 'list-bullet': 'Bulleted list',
+  'list-check': 'Checklist', header: 'Heading',
+};
+
+// labelToolbar gives every toolbar control a tooltip and an accessible name.
+function labelToolbar(toolbar) {
+  for (const el of toolbar.querySelectorAll('button, .ql-picker')) {
+    const format = [...el.classList].find((c) => c.startsWith('ql-') && c !== 'ql-picker' && c !== 'ql-active')?.slice(3);
+    const key = el.value ? `${format}-${el.value}` : format;
+    const label = LABELS[key] || LABELS[format];
+    if (!label) continue;
+    el.setAttribute('title', label);
+    el.setAttribute('aria-label', label);
+  }
+}
+
 // plainOps turns a Delta from either quill-delta major version into plain
 // JSON ops (Quill 2 uses quill-delta 5, the rich-text type quill-delta 4).
 export function plainOps(delta) {
@@ -41,6 +60,7 @@ export class RichTextEditor {
       },
     });
     this.cursors = this.quill.getModule('cursors');
+    labelToolbar(this.quill.getModule('toolbar').container);
     this.quill.setContents(plainOps(doc.data), 'silent');
     this.range = {index: 0, length: 0};
 
