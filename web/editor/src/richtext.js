@@ -55,7 +55,7 @@ export class RichTextEditor {
       placeholder: 'Start writing… everyone with the link edits with you live.',
       modules: {
         toolbar: TOOLBAR,
-        cursors: {hideDelayMs: 2500, hideSpeedMs: 300, transformOnTextChange: true},
+        cursors: {hideDelayMs: 300, hideSpeedMs: 300, transformOnTextChange: true},
         history: {userOnly: true},
       },
     });
@@ -111,6 +111,7 @@ export class RichTextEditor {
       this.cursors.removeCursor(id);
       this.peers.delete(id);
       this.colors.drop(id);
+      clearTimeout(this.flagTimers?.get(id));
     } else {
       const name = String(value.name || 'Anonymous').slice(0, 40);
       const color = this.colors.pick(id, value.color);
@@ -121,10 +122,22 @@ export class RichTextEditor {
       if (label) label.setAttribute('data-testid', 'remote-cursor-name');
       if (typeof value.index === 'number') {
         this.cursors.moveCursor(id, {index: value.index, length: value.length || 0});
+        this.flashFlag(id);
       }
       this.peers.set(id, {id, name, color});
     }
     this.onPeers([...this.peers.values()]);
+  }
+
+  // flashFlag shows a peer's name flag for a few seconds after they move.
+  flashFlag(id) {
+    this.flagTimers ??= new Map();
+    clearTimeout(this.flagTimers.get(id));
+    this.cursors.toggleFlag(id, true);
+    this.flagTimers.set(id, setTimeout(() => {
+      this.flagTimers.delete(id);
+      this.cursors.toggleFlag(id, false);
+    }, 3000));
   }
 
   // readOnlyView renders snapshot data into el for the history view.
@@ -139,6 +152,7 @@ export class RichTextEditor {
   }
 
   destroy() {
+    for (const t of this.flagTimers?.values() || []) clearTimeout(t);
     this.quill.off('text-change', this.onTextChange);
     this.quill.off('selection-change', this.onSelection);
     this.doc.removeListener('op', this.onRemoteOp);
