@@ -55,7 +55,8 @@ web:
 web-check:
 	web/editor/check-bundle.sh
 
-# web-e2e drives the editor in headless Chromium (/usr/bin/chromium) against
-# the reference ShareDB server through web/editor/devserver.mjs.
+# web-e2e runs the editor's unit tests (Node) and drives it in headless
+# Chromium (/usr/bin/chromium) against the reference ShareDB server through
+# web/editor/devserver.mjs.
 web-e2e: deps-node
-	cd web/editor && node test/e2e.mjs
+	cd web/editor && npm ci --no-audit --no-fund --loglevel=error && node --test test/unit.mjs && node test/e2e.mjs

@@ -3,7 +3,7 @@ import ReconnectingWebSocket from 'reconnecting-websocket';
 import sharedb from 'sharedb/lib/client';
 import richText from 'rich-text';
 import {type as textUnicodeType} from 'ot-text-unicode';
-import {h} from './util.js';
+import {h, unsentCount} from './util.js';
 
 sharedb.types.register(richText.type);
 sharedb.types.register(textUnicodeType);
@@ -33,11 +33,6 @@ export function openConnection() {
   return {socket, connection};
 }
 
-// unsentCount is the number of local ops the server has not acknowledged.
-export function unsentCount(doc) {
-  if (!doc) return 0;
-  return (doc.inflightOp ? 1 : 0) + doc.pendingOps.length;
-}
 
 // StatusPill renders connected / reconnecting / offline plus the unsent count
 // of the current document. data-state and data-unsent are test hooks.

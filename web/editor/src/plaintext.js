@@ -6,8 +6,7 @@ import {Decoration, EditorView, WidgetType, drawSelection, highlightActiveLine, 
   lineNumbers, placeholder} from '@codemirror/view';
 import {defaultKeymap, history, historyKeymap, indentWithTab} from '@codemirror/commands';
 import {type as textUnicodeType} from 'ot-text-unicode';
-import {ColorPicker, cpLen, utf16Advance, utf16ToCp, cpToUtf16} from './util.js';
-import {unsentCount} from './connection.js';
+import {ColorPicker, cpLen, cpToUtf16, unsentCount, utf16Advance, utf16ToCp} from './util.js';
 
 const remoteAnnotation = Annotation.define();
 const setCursors = StateEffect.define();

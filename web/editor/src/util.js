@@ -128,3 +128,9 @@ export class ColorPicker {
     this.byId.delete(id);
   }
 }
+
+// unsentCount is the number of local ops the server has not acknowledged.
+export function unsentCount(doc) {
+  if (!doc) return 0;
+  return (doc.inflightOp ? 1 : 0) + doc.pendingOps.length;
+}
