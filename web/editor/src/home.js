@@ -55,6 +55,12 @@ function docRow(collection, id, navigate) {
     h('span', {class: 'doc-text'}, title, h('span', {class: 'doc-id'}, id)));
   const row = h('li', {class: 'doc-row', 'data-testid': 'doc-row', 'data-id': id}, link, meta, badge);
   getJSON(`/api/v1/docs/${encodeURIComponent(collection)}/${encodeURIComponent(id)}`).then((snap) => {
+    if (!snap.type) {
+      row.dataset.type = 'deleted';
+      badge.textContent = 'Deleted';
+      title.textContent = 'Deleted document';
+      return;
+    }
     const kind = typeKind(snap.type);
     row.dataset.type = kind;
     badge.textContent = typeLabel(kind);

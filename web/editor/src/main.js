@@ -76,6 +76,17 @@ function main() {
     if (view) view.setIdentity(identity);
   });
   addEventListener('popstate', render);
+  // Unsent edits live in memory: ask before the page goes away with some.
+  addEventListener('beforeunload', (e) => {
+    const doc = window.weft.doc;
+    if (doc && doc.hasWritePending()) {
+      e.preventDefault();
+      e.returnValue = '';
+    }
+  });
+  addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && view && view.history) view.closeHistory();
+  });
   render();
   window.weft.editorsReady = preloadEditors().catch(() => false);
 }
