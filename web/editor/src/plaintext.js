@@ -6,14 +6,16 @@ import {Decoration, EditorView, WidgetType, drawSelection, highlightActiveLine, 
   lineNumbers, placeholder} from '@codemirror/view';
 import {defaultKeymap, history, historyKeymap, indentWithTab} from '@codemirror/commands';
 import {type as textUnicodeType} from 'ot-text-unicode';
-import {ColorPicker, cpLen, cpToUtf16, unsentCount, utf16Advance, utf16ToCp} from './util.js';
+import {ColorPicker, cpLen, cpToUtf16, unsentCount, utf16Advance} from './util.js';
 
 const remoteAnnotation = Annotation.define();
 const setCursors = StateEffect.define();
 
-// changesToOp converts a CodeMirror ChangeSet against oldText into a
-// text-unicode op (skip counts, insert strings, {d: n} deletes in code points).
+// changesToOp converts a CodeMirror ChangeSet against oldText (a string or
+// a CodeMirror Text) into a text-unicode op (skip counts, insert strings,
+// {d: n} deletes in code points).
 export function changesToOp(changes, oldText) {
+  const slice = typeof oldText === 'string' ? (a, b) => oldText.slice(a, b) : (a, b) => oldText.sliceString(a, b);
   const op = [];
   let last = 0; // UTF-16 offset in oldText already covered by op
   const push = (c) => {
@@ -23,9 +25,9 @@ export function changesToOp(changes, oldText) {
     else op.push(c);
   };
   changes.iterChanges((fromA, toA, _fromB, _toB, inserted) => {
-    const skip = cpLen(oldText.slice(last, fromA));
+    const skip = cpLen(slice(last, fromA));
     if (skip) push(skip);
-    const del = cpLen(oldText.slice(fromA, toA));
+    const del = cpLen(slice(fromA, toA));
     if (del) push({d: del});
     const text = inserted.toString();
     if (text) push(text);
@@ -52,6 +54,13 @@ export function opToChanges(op, text) {
     }
   }
   return changes;
+}
+
+// selectionRange is the main selection in code points.
+function selectionRange(state) {
+  const sel = state.selection.main;
+  const index = cpLen(state.doc.sliceString(0, sel.from));
+  return {index, length: cpLen(state.doc.sliceString(sel.from, sel.to))};
 }
 
 class CaretWidget extends WidgetType {
@@ -148,17 +157,14 @@ export class PlainTextEditor {
   onUpdate(u) {
     const remote = u.transactions.some((tr) => tr.annotation(remoteAnnotation));
     if (u.docChanged && !remote) {
-      const op = changesToOp(u.changes, u.startState.doc.toString());
+      const op = changesToOp(u.changes, u.startState.doc);
       if (op.length) {
         this.doc.submitOp(op, {source: 'codemirror'}, (err) => err && console.warn('weft: op', err));
         this.transformPeers(op, null);
       }
     }
     if (u.selectionSet || (u.docChanged && !remote)) {
-      const sel = u.state.selection.main;
-      const text = u.state.doc.toString();
-      const from = utf16ToCp(text, sel.from);
-      this.range = {index: from, length: utf16ToCp(text, sel.to) - from};
+      this.range = selectionRange(u.state);
       if (!remote) this.sendPresence();
     }
   }
@@ -167,10 +173,7 @@ export class PlainTextEditor {
     if (source === 'codemirror') return;
     const text = this.view.state.doc.toString();
     this.view.dispatch({changes: opToChanges(op, text), annotations: remoteAnnotation.of(true)});
-    const sel = this.view.state.selection.main;
-    const now = this.view.state.doc.toString();
-    const from = utf16ToCp(now, sel.from);
-    this.range = {index: from, length: utf16ToCp(now, sel.to) - from};
+    this.range = selectionRange(this.view.state);
     this.transformPeers(op, this.doc.version - 1);
   }
 

@@ -62,6 +62,7 @@ test('changesToOp matches CodeMirror for random multi-range changes', () => {
     const want = cs.apply(Text.of(old.split('\n'))).toString();
     const op = changesToOp(cs, old);
     assert.equal(type.apply(old, type.normalize(op)), want, JSON.stringify({old, specs, op}));
+    assert.deepEqual(changesToOp(cs, Text.of(old.split('\n'))), op);
   }
 });
 
