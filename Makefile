@@ -4,7 +4,7 @@ GO ?= go
 NODE_DIRS := tools/otoracle tools/sharedb-ref
 FUZZTIME ?= 30s
 
-.PHONY: all test test-go check deps-node fuzz bench build
+.PHONY: all test test-go check deps-node fuzz bench build web web-check web-e2e
 
 all: check test
 
@@ -48,3 +48,19 @@ fuzz:
 # bench runs the benchmarks, with the Node references side by side.
 bench: deps-node
 	WEFT_REQUIRE_ORACLE=1 $(GO) test -run '^$$' -bench . -benchmem ./internal/ot/...
+
+# web rebuilds the browser editor bundle (web/editor/index.html + assets/,
+# committed and embedded by web/editor/embed.go) from the pinned npm packages.
+web:
+	@command -v node >/dev/null || { echo "make web needs Node.js (>= 20) and npm"; exit 1; }
+	cd web/editor && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
+
+# web-check fails if the committed editor bundle differs from a fresh build.
+web-check:
+	web/editor/check-bundle.sh
+
+# web-e2e runs the editor's unit tests (Node) and drives it in headless
+# Chromium (/usr/bin/chromium) against the reference ShareDB server through
+# web/editor/devserver.mjs.
+web-e2e: deps-node
+	cd web/editor && npm ci --no-audit --no-fund --loglevel=error && node --test test/unit.mjs && node test/e2e.mjs
