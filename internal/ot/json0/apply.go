@@ -39,6 +39,11 @@ func (u *undoLog) setProp(l *location, v any) error {
 			*u = append(*u, func() { x[i] = old })
 			return nil
 		}
+		if i-len(x) > maxGrow {
+			// JavaScript would make a sparse array whose JSON holds
+			// millions of nulls; Weft refuses instead.
+			return errHugeIndex
+		}
 		grown := make([]any, i+1)
 		copy(grown, x)
 		grown[i] = v
@@ -136,7 +141,11 @@ func (t *Type) applyOp(container map[string]any, op []any, u *undoLog) error {
 	return nil
 }
 
+// maxGrow bounds how far past its end an assignment may grow a list.
+const maxGrow = 1 << 16
+
 var (
+	errHugeIndex   = errors.New("json0: list index far past the end of the list")
 	errMissingPath = errors.New("Missing path")
 	errNotList     = errors.New("Referenced element not a list")
 	errNotNumber   = errors.New("Referenced element not a number")

@@ -2,6 +2,9 @@ package json0
 
 import (
 	"errors"
+	"fmt"
+
+	"github.com/weftdev/weft/internal/ot"
 )
 
 // Text0 is the text0 OT type (ot-json0 1.1.0's lib/text0.js): a plain
@@ -9,6 +12,11 @@ import (
 // offsets in UTF-16 code units. json0 uses it for its string operations;
 // it is also usable on its own.
 type Text0 struct{}
+
+var (
+	_ ot.Type     = (*Text0)(nil)
+	_ ot.Inverter = (*Text0)(nil)
+)
 
 // NewText0 returns the text0 type.
 func NewText0() *Text0 { return &Text0{} }
@@ -310,4 +318,32 @@ func object(kv ...any) map[string]any {
 		}
 	}
 	return m
+}
+
+// Validate is text0's strict submit-boundary check: the snapshot is a
+// string, the op an array of {p, i} or {p, d} components with a
+// non-negative integer p inside the text, non-empty strings, no other keys,
+// offsets that do not split a surrogate pair, and deletes that match the
+// text. Components are checked in order against the text as the previous
+// ones left it.
+func (*Text0) Validate(snapshot, op any) error {
+	s, ok := snapshot.(string)
+	if !ok {
+		return fmt.Errorf("%w: text0 snapshot must be a string", ot.ErrInvalidOp)
+	}
+	list, ok := op.([]any)
+	if !ok {
+		return fmt.Errorf("%w: text0 op must be an array of components", ot.ErrInvalidOp)
+	}
+	for i, cv := range list {
+		c, ok := cv.(map[string]any)
+		if !ok {
+			return invalid(i, "text0 component must be an object")
+		}
+		var err error
+		if s, err = validateTextComponent(i, s, c); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -27,7 +27,7 @@ var groups = map[string]bool{
 const maxIndex = 1 << 53
 
 func invalid(i int, format string, args ...any) error {
-	return fmt.Errorf("%w: json0 component %d: %s", ot.ErrInvalidOp, i, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: component %d: %s", ot.ErrInvalidOp, i, fmt.Sprintf(format, args...))
 }
 
 // Validate is the strict submit-boundary check. Beyond what the reference
