@@ -4,25 +4,159 @@ import (
 	"errors"
 )
 
-// undoLog records the in-place mutations apply makes so that a failing op
-// leaves the snapshot as it found it.
-type undoLog []func()
-
-func (u *undoLog) rollback() {
-	for i := len(*u) - 1; i >= 0; i-- {
-		(*u)[i]()
-	}
-	*u = nil
+// root is the reference's container {data: snapshot}: the parent of the
+// document, so that components with an empty path can replace or delete
+// it. In JavaScript it is an ordinary object, so checkObj accepts it.
+type root struct {
+	data    any
+	present bool // false after a root od (the document is undefined)
 }
 
-// setProp is JavaScript's obj[key] = v inside apply, recording the old
-// value. Arrays that must grow are replaced in their parent (loc.parent).
-// Assignments to primitives are silently ignored, as in sloppy-mode
-// JavaScript.
+func (r *root) value() any {
+	if !r.present {
+		return undef
+	}
+	return r.data
+}
+
+// undoEntry reverses one in-place mutation.
+type undoEntry struct {
+	m    map[string]any
+	s    []any
+	r    *root
+	k    string
+	i    int
+	old  any
+	had  bool
+	kind uint8
+}
+
+const (
+	undoMap uint8 = iota
+	undoSlice
+	undoRoot
+)
+
+// undoLog records the in-place mutations apply makes so that a failing op
+// leaves the snapshot as it found it.
+type undoLog struct {
+	small   [2]undoEntry
+	entries []undoEntry
+}
+
+func (u *undoLog) push(e undoEntry) {
+	if u == nil {
+		return
+	}
+	if u.entries == nil {
+		u.entries = u.small[:0]
+	}
+	u.entries = append(u.entries, e)
+}
+
+func (u *undoLog) rollback() {
+	for i := len(u.entries) - 1; i >= 0; i-- {
+		e := u.entries[i]
+		switch e.kind {
+		case undoMap:
+			if e.had {
+				e.m[e.k] = e.old
+			} else {
+				delete(e.m, e.k)
+			}
+		case undoSlice:
+			e.s[e.i] = e.old
+		case undoRoot:
+			e.r.data, e.r.present = e.old, e.had
+		}
+	}
+	u.entries = u.entries[:0]
+}
+
+func (u *undoLog) setMap(m map[string]any, k string, v any) {
+	old, had := m[k]
+	if isUndef(v) {
+		delete(m, k)
+	} else {
+		m[k] = v
+	}
+	u.push(undoEntry{kind: undoMap, m: m, k: k, old: old, had: had})
+}
+
+func (u *undoLog) deleteMap(m map[string]any, k string) {
+	if old, had := m[k]; had {
+		delete(m, k)
+		u.push(undoEntry{kind: undoMap, m: m, k: k, old: old, had: true})
+	}
+}
+
+func (u *undoLog) setSlice(s []any, i int, v any) {
+	u.push(undoEntry{kind: undoSlice, s: s, i: i, old: s[i]})
+	s[i] = v
+}
+
+func (u *undoLog) setRoot(r *root, v any) {
+	u.push(undoEntry{kind: undoRoot, r: r, old: r.data, had: r.present})
+	r.data, r.present = v, !isUndef(v)
+	if !r.present {
+		r.data = nil
+	}
+}
+
+// location is where a component acts: elem[key], with elem found at
+// parent[parentKey].
+type location struct {
+	parent, parentKey any
+	elem, key         any
+}
+
+// getIn is get extended to the root container.
+func getIn(v, k any) (any, error) {
+	if r, ok := v.(*root); ok {
+		if propertyKey(k) == "data" {
+			return r.value(), nil
+		}
+		return undef, nil
+	}
+	return get(v, k)
+}
+
+// walk follows path from the root container.
+func walk(r *root, path []any) (location, error) {
+	l := location{elem: r, key: "data"}
+	for _, p := range path {
+		next, err := getIn(l.elem, l.key)
+		if err != nil {
+			return l, err
+		}
+		l.parent, l.parentKey = l.elem, l.key
+		l.elem, l.key = next, p
+	}
+	return l, nil
+}
+
+// maxGrow bounds how far past its end an assignment may grow a list.
+const maxGrow = 1 << 16
+
+var (
+	errHugeIndex   = errors.New("json0: list index far past the end of the list")
+	errMissingPath = errors.New("Missing path")
+	errNotList     = errors.New("Referenced element not a list")
+	errNotNumber   = errors.New("Referenced element not a number")
+	errNoInstr     = errors.New("invalid / missing instruction in op")
+)
+
+// setProp is JavaScript's elem[key] = v inside apply, recording the old
+// value. Lists that must grow are replaced in their parent. Assignments to
+// primitives are silently ignored, as in sloppy-mode JavaScript.
 func (u *undoLog) setProp(l *location, v any) error {
 	switch x := l.elem.(type) {
 	case nil, undefinedT:
 		return typeError("Cannot set properties of " + toString(l.elem))
+	case *root:
+		if propertyKey(l.key) == "data" {
+			u.setRoot(x, v)
+		}
 	case map[string]any:
 		u.setMap(x, propertyKey(l.key), v)
 	case []any:
@@ -34,9 +168,7 @@ func (u *undoLog) setProp(l *location, v any) error {
 			v = nil
 		}
 		if i < len(x) {
-			old := x[i]
-			x[i] = v
-			*u = append(*u, func() { x[i] = old })
+			u.setSlice(x, i, v)
 			return nil
 		}
 		if i-len(x) > maxGrow {
@@ -52,116 +184,46 @@ func (u *undoLog) setProp(l *location, v any) error {
 	return nil
 }
 
-func (u *undoLog) setMap(m map[string]any, k string, v any) {
-	old, had := m[k]
-	if isUndef(v) {
-		delete(m, k)
-	} else {
-		m[k] = v
-	}
-	*u = append(*u, func() {
-		if had {
-			m[k] = old
-		} else {
-			delete(m, k)
-		}
-	})
-}
-
-func (u *undoLog) deleteMap(m map[string]any, k string) {
-	old, had := m[k]
-	if !had {
-		return
-	}
-	delete(m, k)
-	*u = append(*u, func() { m[k] = old })
-}
-
 // replaceElem stores a new list in place of l.elem inside its parent.
 func (u *undoLog) replaceElem(l *location, list []any) error {
-	parent := &location{elem: l.parent, key: l.parentKey, parent: nil}
-	switch p := l.parent.(type) {
-	case map[string]any:
-		u.setMap(p, propertyKey(l.parentKey), list)
-		return nil
-	case []any:
-		if i, ok := arrayIndex(l.parentKey); ok && i < len(p) {
-			old := p[i]
-			p[i] = list
-			*u = append(*u, func() { p[i] = old })
-		}
-		return nil
-	}
-	_ = parent
-	return nil
+	return u.setProp(&location{elem: l.parent, key: l.parentKey}, list)
 }
 
-// location is where a component acts: elem[key], with elem found at
-// parent[parentKey].
-type location struct {
-	parent, parentKey any
-	elem, key         any
-}
-
-// walk follows path from the root container.
-func walk(container map[string]any, path []any) (*location, error) {
-	l := &location{elem: container, key: "data"}
-	for _, p := range path {
-		next, err := get(l.elem, l.key)
-		if err != nil {
-			return nil, err
-		}
-		l.parent, l.parentKey = l.elem, l.key
-		l.elem, l.key = next, p
-	}
-	return l, nil
-}
-
-// applyOp applies op's components one by one to the document held in
-// container["data"], recording mutations in u. op must already be a clone
-// the function may modify.
-func (t *Type) applyOp(container map[string]any, op []any, u *undoLog) error {
+// applyOp applies op's components one by one to the document in r,
+// recording mutations in u. op is not modified.
+func (t *Type) applyOp(r *root, op []any, u *undoLog) error {
 	for _, cv := range op {
 		c, ok := cv.(map[string]any)
 		if !ok {
 			return errMissingPath
 		}
-		if notNull(c, "si") || notNull(c, "sd") {
+		if isLegacyString(c) {
+			c = cloneComponent(c)
 			convertFromText(c)
 		}
 		path, _ := c["p"].([]any)
-		l, err := walk(container, path)
+		l, err := walk(r, path)
 		if err != nil {
 			return err
 		}
-		if err := t.applyComponent(c, l, u); err != nil {
+		if err := t.applyComponent(c, &l, u); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// maxGrow bounds how far past its end an assignment may grow a list.
-const maxGrow = 1 << 16
-
-var (
-	errHugeIndex   = errors.New("json0: list index far past the end of the list")
-	errMissingPath = errors.New("Missing path")
-	errNotList     = errors.New("Referenced element not a list")
-	errNotNumber   = errors.New("Referenced element not a number")
-	errNoInstr     = errors.New("invalid / missing instruction in op")
-)
-
 func checkObj(elem any) error {
-	if _, ok := elem.(map[string]any); !ok {
-		return errors.New("Referenced element not an object (it was " + stringify(elem) + ")")
+	switch elem.(type) {
+	case map[string]any, *root:
+		return nil
 	}
-	return nil
+	return errors.New("Referenced element not an object (it was " + stringify(elem) + ")")
 }
 
 func (t *Type) applyComponent(c map[string]any, l *location, u *undoLog) error {
 	if sub := t.subtype(field(c, "t")); sub != nil && has(c, "o") {
-		cur, err := get(l.elem, l.key)
+		cur, err := getIn(l.elem, l.key)
 		if err != nil {
 			return err
 		}
@@ -173,7 +235,7 @@ func (t *Type) applyComponent(c map[string]any, l *location, u *undoLog) error {
 	}
 	switch {
 	case has(c, "na"):
-		cur, err := get(l.elem, l.key)
+		cur, err := getIn(l.elem, l.key)
 		if err != nil {
 			return err
 		}
@@ -185,9 +247,9 @@ func (t *Type) applyComponent(c map[string]any, l *location, u *undoLog) error {
 		if _, ok := l.elem.([]any); !ok {
 			return errNotList
 		}
-		return u.setProp(l, c["li"])
+		return u.setProp(l, cloneJSON(c["li"]))
 	case has(c, "li"):
-		return u.splice(l, 0, []any{c["li"]})
+		return u.splice(l, 0, []any{cloneJSON(c["li"])})
 	case has(c, "ld"):
 		return u.splice(l, 1, nil)
 	case has(c, "lm"):
@@ -196,12 +258,16 @@ func (t *Type) applyComponent(c map[string]any, l *location, u *undoLog) error {
 		if err := checkObj(l.elem); err != nil {
 			return err
 		}
-		return u.setProp(l, c["oi"])
+		return u.setProp(l, cloneJSON(c["oi"]))
 	case has(c, "od"):
 		if err := checkObj(l.elem); err != nil {
 			return err
 		}
-		u.deleteMap(l.elem.(map[string]any), propertyKey(l.key))
+		if m, ok := l.elem.(map[string]any); ok {
+			u.deleteMap(m, propertyKey(l.key))
+		} else if propertyKey(l.key) == "data" {
+			u.setRoot(l.elem.(*root), undef)
+		}
 		return nil
 	}
 	return errNoInstr
@@ -236,7 +302,7 @@ func (u *undoLog) move(l *location, to any) error {
 		e = nil
 	}
 	from := relativeIndex(l.key, len(list))
-	tmp := list
+	var tmp []any
 	if from < len(list) {
 		tmp = append(append(make([]any, 0, len(list)), list[:from]...), list[from+1:]...)
 	} else {
@@ -249,7 +315,6 @@ func (u *undoLog) move(l *location, to any) error {
 	out = append(out, tmp[at:]...)
 	return u.replaceElem(l, out)
 }
-
 // convertFromText turns a legacy si/sd component into its text0 form, in
 // place: {p:[...,k,off], si:s} becomes {p:[...,k], t:"text0", o:[{p:off, i:s}]}.
 // The si/sd keys stay, as in the reference.

@@ -66,7 +66,7 @@ func BenchmarkApply(b *testing.B) {
 		for _, op := range []struct {
 			name string
 			op   []any
-		}{{"field", fieldChange()}, {"keystroke", keystroke(3)}} {
+		}{{"field", fieldChange()}, {"number", []any{map[string]any{"p": []any{"records", "r00001", "count"}, "na": 1.0}}}} {
 			b.Run(sz.name+"/"+op.name, func(b *testing.B) {
 				doc := any(recordsDoc(sz.bytes))
 				call := oracle.Call{Type: "json0", Fn: "apply", Args: []any{cloneJSON(doc), op.op}}

@@ -1,5 +1,7 @@
 package json0
 
+import "github.com/weftdev/weft/internal/ot"
+
 // checkValidOp is the reference's only op check: every component has an
 // array p. It returns the components.
 func checkValidOp(op any) ([]any, error) {
@@ -50,14 +52,19 @@ func pathMatches(a, b []any) bool {
 // appendComponent appends a clone of cv to dest, merging it into the last
 // component where the reference does (json0's append).
 func (t *Type) appendComponent(dest []any, cv any) ([]any, error) {
-	cl := cloneJSON(cv)
-	c, ok := cl.(map[string]any)
+	c, ok := cv.(map[string]any)
 	if !ok {
 		if len(dest) == 0 {
-			return append(dest, cl), nil
+			return append(dest, cloneJSON(cv)), nil
 		}
 		return nil, typeError("component is not an object")
 	}
+	return t.appendOwned(dest, cloneComponent(c))
+}
+
+// appendOwned is appendComponent for a component the caller has just made
+// and hands over: it is used without copying.
+func (t *Type) appendOwned(dest []any, c map[string]any) ([]any, error) {
 	if len(dest) == 0 {
 		return append(dest, c), nil
 	}
@@ -67,6 +74,9 @@ func (t *Type) appendComponent(dest []any, cv any) ([]any, error) {
 	}
 	legacy := isLegacyString(c) && isLegacyString(last)
 	if legacy {
+		if out, ok, err := appendLegacyFast(dest, last, c); ok {
+			return out, err
+		}
 		if _, err := pathOf(c); err != nil {
 			return nil, err
 		}
@@ -173,9 +183,10 @@ func (t *Type) Compose(a, b any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, _ := cloneJSON(a).([]any)
-	if out == nil {
-		out = []any{}
+	al := a.([]any)
+	out := make([]any, len(al), len(al)+len(bl))
+	for i, c := range al {
+		out[i] = cloneComponent(c.(map[string]any))
 	}
 	for _, c := range bl {
 		if out, err = t.appendComponent(out, c); err != nil {
@@ -209,4 +220,60 @@ func (t *Type) Normalize(op any) (any, error) {
 		}
 	}
 	return out, nil
+}
+
+// legacyParts returns the parent path, offset and text of a plain legacy
+// string component {p:[...,off], si|sd:text}, or ok false for any other
+// shape.
+func legacyParts(c map[string]any) (parent []any, off float64, text string, ins bool, ok bool) {
+	if len(c) != 2 {
+		return nil, 0, "", false, false
+	}
+	p, _ := c["p"].([]any)
+	if len(p) == 0 {
+		return nil, 0, "", false, false
+	}
+	off, okOff := p[len(p)-1].(float64)
+	if !okOff || !(off >= 0) {
+		return nil, 0, "", false, false
+	}
+	if s, ok := c["si"].(string); ok {
+		return p[:len(p)-1], off, s, true, true
+	}
+	if s, ok := c["sd"].(string); ok {
+		return p[:len(p)-1], off, s, false, true
+	}
+	return nil, 0, "", false, false
+}
+
+// appendLegacyFast is append's legacy-string case (convert both to text0,
+// compose, convert back) computed directly for the plain shapes typing
+// produces. ok is false when the general path must run.
+func appendLegacyFast(dest []any, last, c map[string]any) ([]any, bool, error) {
+	lParent, lOff, lText, lIns, ok1 := legacyParts(last)
+	cParent, cOff, cText, cIns, ok2 := legacyParts(c)
+	if !ok1 || !ok2 || !pathMatches(lParent, cParent) {
+		return nil, false, nil
+	}
+	if cText == "" {
+		return dest, true, nil // text0's append drops empty components
+	}
+	switch {
+	case lIns && cIns && lOff <= cOff && cOff <= lOff+float64(ot.UTF16Len(lText)):
+		s, err := injectString(lText, cOff-lOff, cText)
+		if err != nil {
+			return nil, true, err
+		}
+		last["si"] = s
+	case !lIns && !cIns && cOff <= lOff && lOff <= cOff+float64(ot.UTF16Len(cText)):
+		s, err := injectString(cText, lOff-cOff, lText)
+		if err != nil {
+			return nil, true, err
+		}
+		last["sd"] = s
+		last["p"] = append(append(make([]any, 0, len(cParent)+1), cParent...), cOff)
+	default:
+		return append(dest, c), true, nil
+	}
+	return dest, true, nil
 }

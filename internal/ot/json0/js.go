@@ -355,10 +355,10 @@ func cloneJSON(v any) any {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return nil
 		}
-		if x == 0 {
+		if x == 0 && math.Signbit(x) {
 			return 0.0
 		}
-		return x
+		return v
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
@@ -378,7 +378,7 @@ func cloneJSON(v any) any {
 		}
 		return out
 	case nil, bool, string:
-		return x
+		return v
 	case undefinedT:
 		return undef
 	}
@@ -410,4 +410,30 @@ func stringify(v any) string {
 		return "null"
 	}
 	return string(b)
+}
+
+// cloneComponent copies a component the way the reference's JSON round
+// trip does, except that composite values (li, oi, o, ...) are shared
+// rather than deep-copied: nothing in this package modifies a value inside
+// an op in place (Apply copies what it inserts), so sharing is safe. The
+// path is copied, since transforms rewrite it.
+func cloneComponent(c map[string]any) map[string]any {
+	out := make(map[string]any, len(c)+2)
+	for k, v := range c {
+		switch x := v.(type) {
+		case undefinedT:
+			continue
+		case float64:
+			out[k] = cloneJSON(v)
+		case []any:
+			if k == "p" {
+				out[k] = cloneJSON(x)
+			} else {
+				out[k] = x
+			}
+		default:
+			out[k] = v
+		}
+	}
+	return out
 }

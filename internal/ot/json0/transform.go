@@ -85,10 +85,14 @@ func (x *xform) incLM(d float64) { x.c["lm"] = toNumber(field(x.c, "lm")) + d }
 
 // transformComponent appends c transformed over otherC to dest.
 func (t *Type) transformComponent(dest []any, cv, otherv any, side ot.Side) ([]any, error) {
-	c, ok := cloneJSON(cv).(map[string]any)
+	c, ok := cv.(map[string]any)
 	if !ok {
 		return nil, typeError("component is not an object")
 	}
+	if out, ok, err := t.transformLegacyFast(dest, c, otherv, side); ok {
+		return out, err
+	}
+	c = cloneComponent(c)
 	other, ok := otherv.(map[string]any)
 	if !ok {
 		return nil, typeError("component is not an object")
@@ -116,7 +120,7 @@ func (t *Type) transformComponent(dest []any, cv, otherv any, side ot.Side) ([]a
 		}
 		dest = out
 	}
-	return t.appendComponent(dest, x.c)
+	return t.appendOwned(dest, x.c)
 }
 
 // updateDeleted rewrites c's ld or od to include the edit otherC makes
@@ -131,7 +135,7 @@ func (x *xform) updateDeleted() error {
 	default:
 		return nil
 	}
-	oc := cloneJSON(x.other).(map[string]any)
+	oc := cloneComponent(x.other)
 	op := oc["p"].([]any)
 	oc["p"] = op[min(x.cpl, len(op)):]
 	v, err := x.t.applyValue(cloneJSON(x.c[key]), []any{oc})
@@ -153,7 +157,7 @@ func (x *xform) transformCommon(dest []any) ([]any, bool, error) {
 	oc := other
 	if isLegacyString(c) && isLegacyString(other) {
 		convertFromText(c)
-		oc = cloneJSON(other).(map[string]any)
+		oc = cloneComponent(other)
 		convertFromText(oc)
 	}
 	if sub := x.t.subtype(field(oc, "t")); sub != nil {
@@ -219,7 +223,7 @@ func (x *xform) vsListReplace(dest []any) ([]any, bool, error) {
 		}
 		if has(c, "ld") {
 			if has(c, "li") && x.side == ot.Left {
-				c["ld"] = cloneJSON(x.other["li"])
+				c["ld"] = x.other["li"]
 			} else {
 				return dest, true, nil
 			}
@@ -277,7 +281,7 @@ func (x *xform) vsObjectReplace(dest []any) ([]any, bool, error) {
 			if x.side == ot.Right {
 				return dest, true, nil
 			}
-			c["od"] = cloneJSON(x.other["oi"])
+			c["od"] = x.other["oi"]
 			return dest, false, nil
 		}
 		return dest, true, nil
@@ -310,4 +314,45 @@ func (x *xform) vsObjectDelete(dest []any) ([]any, bool, error) {
 		}
 	}
 	return dest, false, nil
+}
+
+// transformLegacyFast is transformComponent for two plain legacy string
+// components on the same string (typing against typing), computed
+// without the round trip through the text0 form. ok is false when the
+// general path must run.
+func (t *Type) transformLegacyFast(dest []any, c map[string]any, otherv any, side ot.Side) ([]any, bool, error) {
+	other, ok := otherv.(map[string]any)
+	if !ok {
+		return nil, false, nil
+	}
+	cParent, cOff, cText, cIns, ok1 := legacyParts(c)
+	oParent, oOff, oText, oIns, ok2 := legacyParts(other)
+	if !ok1 || !ok2 || !pathMatches(cParent, oParent) {
+		return nil, false, nil
+	}
+	res, err := textTransformComponent(nil, textComp(cOff, cText, cIns), textComp(oOff, oText, oIns), side)
+	if err != nil {
+		return nil, true, err
+	}
+	for _, rv := range res {
+		r := rv.(map[string]any)
+		p := append(append(make([]any, 0, len(cParent)+1), cParent...), r["p"])
+		n := map[string]any{"p": p}
+		if i, ok := r["i"]; ok {
+			n["si"] = i
+		} else {
+			n["sd"] = r["d"]
+		}
+		if dest, err = t.appendOwned(dest, n); err != nil {
+			return nil, true, err
+		}
+	}
+	return dest, true, nil
+}
+
+func textComp(p float64, s string, ins bool) map[string]any {
+	if ins {
+		return map[string]any{"p": p, "i": s}
+	}
+	return map[string]any{"p": p, "d": s}
 }

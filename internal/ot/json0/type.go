@@ -74,18 +74,22 @@ func (t *Type) Apply(snapshot, op any) (any, error) {
 	if _, err := checkValidOp(op); err != nil {
 		return nil, err
 	}
-	list, _ := cloneJSON(op).([]any)
-	container := map[string]any{"data": snapshot}
-	var u undoLog
-	if err := t.applyOp(container, list, &u); err != nil {
+	list := op.([]any)
+	r := root{data: snapshot, present: true}
+	if len(list) == 1 {
+		// A component changes the document only as its last step, so a
+		// single component needs no undo log.
+		if err := t.applyOp(&r, list, nil); err != nil {
+			return nil, err
+		}
+		return r.data, nil
+	}
+	u := &undoLog{}
+	if err := t.applyOp(&r, list, u); err != nil {
 		u.rollback()
 		return nil, err
 	}
-	v := field(container, "data")
-	if isUndef(v) {
-		return nil, nil
-	}
-	return v, nil
+	return r.data, nil
 }
 
 // applyValue is the reference's apply on a value the caller owns; the
@@ -94,13 +98,12 @@ func (t *Type) applyValue(v any, op []any) (any, error) {
 	if _, err := checkValidOp(op); err != nil {
 		return nil, err
 	}
-	list, _ := cloneJSON(op).([]any)
-	container := map[string]any{"data": v}
+	r := root{data: v, present: true}
 	var u undoLog
-	if err := t.applyOp(container, list, &u); err != nil {
+	if err := t.applyOp(&r, op, &u); err != nil {
 		return nil, err
 	}
-	return field(container, "data"), nil
+	return r.value(), nil
 }
 
 // Transform returns op transformed to apply after other. On a tie the Left
