@@ -140,9 +140,9 @@ const maxGrow = 1 << 16
 
 var (
 	errHugeIndex   = errors.New("json0: list index far past the end of the list")
-	errMissingPath = errors.New("Missing path")
-	errNotList     = errors.New("Referenced element not a list")
-	errNotNumber   = errors.New("Referenced element not a number")
+	errMissingPath = refError("Missing path")
+	errNotList     = refError("Referenced element not a list")
+	errNotNumber   = refError("Referenced element not a number")
 	errNoInstr     = errors.New("invalid / missing instruction in op")
 )
 
@@ -315,6 +315,7 @@ func (u *undoLog) move(l *location, to any) error {
 	out = append(out, tmp[at:]...)
 	return u.replaceElem(l, out)
 }
+
 // convertFromText turns a legacy si/sd component into its text0 form, in
 // place: {p:[...,k,off], si:s} becomes {p:[...,k], t:"text0", o:[{p:off, i:s}]}.
 // The si/sd keys stay, as in the reference.
@@ -359,3 +360,7 @@ func convertToText(c map[string]any) {
 	delete(c, "t")
 	delete(c, "o")
 }
+
+// refError returns an error carrying one of the reference's own messages,
+// which ShareDB forwards to clients verbatim (hence their capitals).
+func refError(msg string) error { return errors.New(msg) }

@@ -33,7 +33,7 @@ func (*Text0) Create(data any) (any, error) {
 	if data != nil {
 		s, ok := data.(string)
 		if !ok {
-			return nil, errors.New("Initial data must be a string")
+			return nil, refError("Initial data must be a string")
 		}
 		return s, nil
 	}

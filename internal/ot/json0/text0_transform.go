@@ -140,7 +140,7 @@ func textDeleteVsDelete(dest []any, c, other map[string]any) ([]any, error) {
 		return nil, err
 	}
 	if ci.(string) != oi.(string) {
-		return nil, errors.New("Delete ops delete different text in the same region of the document")
+		return nil, refError("Delete ops delete different text in the same region of the document")
 	}
 	if newD == "" {
 		return dest, nil

@@ -46,13 +46,6 @@ func (mockSubtype) Transform(op, other any, side ot.Side) (any, error) {
 	return map[string]any{"mock": true}, nil
 }
 
-func sideArg(args []any, i int) ot.Side {
-	if i < len(args) && args[i] == "right" {
-		return ot.Right
-	}
-	return ot.Left
-}
-
 func callJSON0(typ *Type, fn string, args []any) (any, error) {
 	switch fn {
 	case "create":
