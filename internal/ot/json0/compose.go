@@ -208,7 +208,15 @@ func (t *Type) Normalize(op any) (any, error) {
 	for _, cv := range list {
 		c, ok := cv.(map[string]any)
 		if !ok {
-			return nil, typeError("component is not an object")
+			if cv == nil {
+				return nil, typeError("Cannot read properties of null (reading 'p')")
+			}
+			// Setting p on a primitive does nothing; append takes it as is.
+			var err error
+			if out, err = t.appendComponent(out, cv); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		if !notNull(c, "p") {
 			c = copyMap(c)

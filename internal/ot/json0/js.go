@@ -2,6 +2,7 @@ package json0
 
 import (
 	"errors"
+	"maps"
 	"math"
 	"strconv"
 	"strings"
@@ -416,24 +417,35 @@ func stringify(v any) string {
 // trip does, except that composite values (li, oi, o, ...) are shared
 // rather than deep-copied: nothing in this package modifies a value inside
 // an op in place (Apply copies what it inserts), so sharing is safe. The
-// path is copied, since transforms rewrite it.
+// path is copied, since transforms rewrite it, and the numbers the package
+// computes (lm, na) are normalised as JSON would (NaN becomes null).
+// Components never hold undefined values.
 func cloneComponent(c map[string]any) map[string]any {
-	out := make(map[string]any, len(c)+2)
-	for k, v := range c {
-		switch x := v.(type) {
-		case undefinedT:
-			continue
-		case float64:
-			out[k] = cloneJSON(v)
-		case []any:
-			if k == "p" {
-				out[k] = cloneJSON(x)
-			} else {
-				out[k] = x
+	out := maps.Clone(c)
+	if out == nil {
+		out = map[string]any{}
+	}
+	if p, ok := out["p"].([]any); ok {
+		cp := make([]any, len(p), len(p)+1)
+		for i, e := range p {
+			if f, ok := e.(float64); ok && !isPlainNumber(f) {
+				e = cloneJSON(e)
+			} else if isUndef(e) {
+				e = nil
 			}
-		default:
-			out[k] = v
+			cp[i] = e
+		}
+		out["p"] = cp
+	}
+	for _, k := range [...]string{"lm", "na"} {
+		if f, ok := out[k].(float64); ok && !isPlainNumber(f) {
+			out[k] = cloneJSON(f)
 		}
 	}
 	return out
+}
+
+// isPlainNumber reports whether JSON keeps f as it is (not NaN, ±Inf or -0).
+func isPlainNumber(f float64) bool {
+	return !math.IsNaN(f) && !math.IsInf(f, 0) && !(f == 0 && math.Signbit(f))
 }
