@@ -98,6 +98,22 @@ func FuzzNoPanic(f *testing.F) {
 			args = l
 		}
 		callEverything(typ, t0, args[0], args[1], args[2])
+		// Ops Validate accepts must apply cleanly, and Validate must not
+		// touch the snapshot.
+		before := jsonString(args[0])
+		if typ.Validate(args[0], args[1]) == nil {
+			if jsonString(args[0]) != before {
+				t.Fatalf("Validate changed the snapshot %s", before)
+			}
+			if _, err := typ.Apply(cloneJSON(args[0]), args[1]); err != nil {
+				t.Fatalf("Validate accepted %s on %s but Apply failed: %v", jsonString(args[1]), before, err)
+			}
+		}
+		if s, ok := args[0].(string); ok && t0.Validate(s, args[1]) == nil {
+			if _, err := t0.Apply(s, args[1]); err != nil {
+				t.Fatalf("text0 Validate accepted %s on %q but Apply failed: %v", jsonString(args[1]), s, err)
+			}
+		}
 	})
 }
 

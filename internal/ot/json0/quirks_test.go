@@ -44,6 +44,22 @@ var quirkOps = []struct{ doc, op string }{
 	{`{"o":{"k":[1,{"b":2,"a":1}]}}`, `[{"p":["o","k","x"],"oi":1}]`},
 	{`{"s":"abc"}`, `[{"p":["s",1],"si":"x","sd":"b"}]`},
 	{`{"s":"abc"}`, `[{"p":["s"],"od":"abc","oi":"x"},{"p":["s",0],"sd":"x"},{"p":["s",0],"sd":"x"}]`},
+	{`{"a":[["hi"]]}`, `[{"p":["a","1",0],"si":"hi"}]`},
+	{`{"a":[1,2,3]}`, `[{"p":["a",1],"lm":0}]`},
+	{`{"a":[1,2,3]}`, `[{"p":["a","1"],"lm":"0"}]`},
+	{`{"a":[1,2,3]}`, `[{"p":["a",0],"li":{"x":1}},{"p":["a",0],"ld":{"x":1}}]`},
+	{`{"a":[1,2,3]}`, `[{"p":["a",0],"li":"x"},{"p":["a",0],"ld":"x"}]`},
+	{`{"n":1}`, `[{"p":["n"],"na":"2"},{"p":["n"],"na":3}]`},
+	{`{"o":{}}`, `[{"p":["o","k"],"oi":{"a":1}},{"p":["o","k"],"od":{"b":2}}]`},
+	{`{"o":{"k":1}}`, `[{"p":["o","k"],"od":1},{"p":["o","k"],"oi":null}]`},
+	{`{"s":"abc"}`, `[{"p":["s",1],"si":"x"},{"p":["s",2],"si":"y"},{"p":["s",0],"sd":"a"}]`},
+	{`{"s":"abc"}`, `[{"p":["s"],"t":"text0","o":[{"p":0,"i":"x"}]},{"p":["s"],"t":"text0","o":[{"p":1,"d":"a"}]}]`},
+	{`{"s":"abc"}`, `[{"p":["s",0],"si":"q"}]`},
+	{`{"s":"abc"}`, `[{"p":["s"],"t":"text0","o":[{"p":0,"i":"z"}]}]`},
+	{`[1,2]`, `[{"p":[0],"lm":1},{"p":[1],"lm":1}]`},
+	{`[1,2]`, `[{"p":[],"na":2}]`},
+	{`{"x":[0,1,2,3,4,5]}`, `[{"p":["x",2],"lm":4},{"p":["x",4],"lm":0}]`},
+	{`{"x":[0,1,2,3,4,5]}`, `[{"p":["x",3],"lm":1},{"p":["x",1],"ld":3,"li":9}]`},
 }
 
 // TestQuirksAgainstOracle runs the quirk ops, and transforms and
@@ -71,9 +87,13 @@ func TestQuirksAgainstOracle(t *testing.T) {
 		add("normalize", op)
 		add("invert", op)
 	}
+	rec := oracle.NewRecorder("testdata/regressions.jsonl")
 	for i, res := range o.Run(calls) {
 		if ok, d := oracle.Same(res, got[i], errs[i], true); !ok {
 			t.Errorf("%s%s: %s", calls[i].Fn, mustJSON(calls[i].Args), d)
+			if err := rec.Record(oracle.Case{Call: calls[i], Want: res, Note: "quirk corpus"}); err != nil {
+				t.Error(err)
+			}
 		}
 	}
 }
