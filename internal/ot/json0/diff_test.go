@@ -43,7 +43,6 @@ func TestDifferential(t *testing.T) {
 	seed := envInt("WEFT_DIFF_SEED", time.Now().UnixNano())
 	cases := int(envInt("WEFT_DIFF_CASES", 100000))
 	t.Logf("seed %d, %d cases (WEFT_DIFF_SEED, WEFT_DIFF_CASES)", seed, cases)
-	rec := oracle.NewRecorder("testdata/regressions.jsonl")
 	const perBatch = 1000
 	batches := (cases + perBatch - 1) / perBatch
 	next := make(chan int)
@@ -66,55 +65,68 @@ func TestDifferential(t *testing.T) {
 		gen.Wait()
 		close(ready)
 	}()
-	var mu sync.Mutex
-	mismatches, nCalls := 0, 0
+	var d diffRun
+	d.seed, d.rec = seed, oracle.NewRecorder("testdata/regressions.jsonl")
 	var run sync.WaitGroup
 	for _, o := range oracles {
 		run.Add(1)
 		go func() {
 			defer run.Done()
 			for set := range ready {
-				for _, f := range set.failures {
-					t.Errorf("seed %d batch %d: %s", seed, set.batch, f)
-				}
-				calls := make([]oracle.Call, len(set.checks))
-				for i, c := range set.checks {
-					calls[i] = c.call
-				}
-				for i, res := range o.Run(calls) {
-					c := set.checks[i]
-					if sameFast(res, c.got, c.err) {
-						continue
-					}
-					var got any
-					if c.err == nil {
-						got, _ = ot.Decode(c.got)
-					}
-					ok, d := oracle.Same(res, got, c.err, true)
-					if ok {
-						continue
-					}
-					mu.Lock()
-					mismatches++
-					if mismatches <= 20 {
-						t.Errorf("%s.%s%s: %s", c.call.Type, c.call.Fn, mustJSON(c.call.Args), d)
-					}
-					mu.Unlock()
-					if err := rec.Record(oracle.Case{Call: c.call, Want: res, Note: fmt.Sprintf("seed %d batch %d", seed, set.batch)}); err != nil {
-						t.Errorf("record: %v", err)
-					}
-				}
-				mu.Lock()
-				nCalls += len(calls)
-				mu.Unlock()
+				d.check(t, o, set)
 			}
 		}()
 	}
 	run.Wait()
-	t.Logf("%d oracle calls", nCalls)
-	if mismatches > 0 {
-		t.Errorf("%d mismatches (recorded in testdata/regressions.jsonl)", mismatches)
+	t.Logf("%d oracle calls", d.calls)
+	if d.mismatches > 0 {
+		t.Errorf("%d mismatches (recorded in testdata/regressions.jsonl)", d.mismatches)
 	}
+}
+
+// diffRun compares batches with the oracle and records mismatches. It is
+// shared by the runner goroutines.
+type diffRun struct {
+	seed              int64
+	rec               *oracle.Recorder
+	mu                sync.Mutex
+	mismatches, calls int
+}
+
+func (d *diffRun) check(t *testing.T, o *oracle.Oracle, set caseSet) {
+	for _, f := range set.failures {
+		t.Errorf("seed %d batch %d: %s", d.seed, set.batch, f)
+	}
+	calls := make([]oracle.Call, len(set.checks))
+	for i, c := range set.checks {
+		calls[i] = c.call
+	}
+	for i, res := range o.Run(calls) {
+		c := set.checks[i]
+		if sameFast(res, c.got, c.err) {
+			continue
+		}
+		var got any
+		if c.err == nil {
+			got, _ = ot.Decode(c.got)
+		}
+		ok, detail := oracle.Same(res, got, c.err, true)
+		if ok {
+			continue
+		}
+		d.mu.Lock()
+		d.mismatches++
+		if d.mismatches <= 20 {
+			t.Errorf("%s.%s%s: %s", c.call.Type, c.call.Fn, mustJSON(c.call.Args), detail)
+		}
+		d.mu.Unlock()
+		if err := d.rec.Record(oracle.Case{Call: c.call, Want: res, Note: fmt.Sprintf("seed %d batch %d", d.seed, set.batch)}); err != nil {
+			t.Errorf("record: %v", err)
+		}
+	}
+	d.mu.Lock()
+	d.calls += len(calls)
+	d.mu.Unlock()
 }
 
 // sameFast reports a match of two successful results with equal JSON. Go

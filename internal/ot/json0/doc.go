@@ -68,6 +68,9 @@
 //     characters, a number's missing length); JavaScript property reads of
 //     Object.prototype members ("constructor", "__proto__", a list's
 //     "length") are treated as missing keys. Validate rejects all of these.
+//   - The JSON in "Referenced element not an object (it was <JSON>)" lists
+//     object keys in sorted order; JavaScript lists them in insertion
+//     order, which a Go map does not keep.
 //   - An assignment far past the end of a list (which JavaScript turns into
 //     a sparse array of millions of nulls) is an error.
 //   - Errors the reference gets from the JavaScript engine (TypeError on a

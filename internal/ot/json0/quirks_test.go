@@ -86,6 +86,7 @@ func TestQuirksAgainstOracle(t *testing.T) {
 		add("compose", op, other)
 		add("normalize", op)
 		add("invert", op)
+		add("checkValidOp", op)
 	}
 	rec := oracle.NewRecorder("testdata/regressions.jsonl")
 	for i, res := range o.Run(calls) {

@@ -195,3 +195,11 @@ func (*Type) Shatter(op any) (any, error) {
 	}
 	return out, nil
 }
+
+// CheckValidOp is the reference's checkValidOp: it only requires every
+// component to have an array p, failing with "Missing path". (Validate is
+// the strict check.)
+func (*Type) CheckValidOp(op any) error {
+	_, err := checkValidOp(op)
+	return err
+}

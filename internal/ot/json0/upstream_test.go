@@ -71,8 +71,7 @@ func callJSON0(typ *Type, fn string, args []any) (any, error) {
 	case "invert":
 		return typ.Invert(args[0])
 	case "checkValidOp":
-		_, err := checkValidOp(args[0])
-		return nil, err
+		return nil, typ.CheckValidOp(args[0])
 	case "shatter":
 		return typ.Shatter(args[0])
 	}
