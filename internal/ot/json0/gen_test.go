@@ -316,7 +316,7 @@ func (g *gen) doc() any {
 	if g.r.IntN(8) == 0 {
 		doc = g.thing()
 	}
-	for range g.r.IntN(3) {
+	if g.r.IntN(2) == 0 {
 		_, doc = g.jsonOp(doc)
 	}
 	return doc
