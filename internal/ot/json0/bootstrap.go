@@ -1,6 +1,10 @@
 package json0
 
-import "github.com/weftdev/weft/internal/ot"
+import (
+	"reflect"
+
+	"github.com/weftdev/weft/internal/ot"
+)
 
 // bootstrap builds transform and transformX from a component transform, as
 // the reference's bootstrapTransform does for both json0 and text0.
@@ -11,6 +15,9 @@ type bootstrap struct {
 	check func(op any) ([]any, error)
 	// append appends a component to an op, merging where the type does.
 	append func(dest []any, c any) ([]any, error)
+	// appendOwned is append for a component component just made; nil
+	// when append does not copy anyway.
+	appendOwned func(dest []any, c any) ([]any, error)
 }
 
 // asList returns op's components without validating them.
@@ -67,11 +74,16 @@ func (b bootstrap) transformLists(left, right []any) ([]any, []any, error) {
 	var err error
 	for _, rc := range right {
 		var newLeft []any
+		orig := rc
 		if newLeft, rc, newRight, err = b.passRight(left, rc, newRight); err != nil {
 			return nil, nil, err
 		}
 		if rc != nil {
-			if newRight, err = b.append(newRight, rc); err != nil {
+			add := b.append
+			if b.appendOwned != nil && !sameComponent(rc, orig) {
+				add = b.appendOwned // rc came fresh from component
+			}
+			if newRight, err = add(newRight, rc); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -123,4 +135,14 @@ func (b bootstrap) passRight(left []any, rc any, newRight []any) ([]any, any, []
 		return newLeft, nil, newRight, nil
 	}
 	return newLeft, rc, newRight, nil
+}
+
+// sameComponent reports whether a and b are the same component map.
+func sameComponent(a, b any) bool {
+	am, ok1 := a.(map[string]any)
+	bm, ok2 := b.(map[string]any)
+	if !ok1 || !ok2 {
+		return !ok1 && !ok2
+	}
+	return reflect.ValueOf(am).UnsafePointer() == reflect.ValueOf(bm).UnsafePointer()
 }

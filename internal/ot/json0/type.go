@@ -37,7 +37,8 @@ func NewWithSubtypes(extra ...Subtype) *Type {
 	for _, s := range extra {
 		t.subtypes[s.Name()] = s
 	}
-	t.boot = bootstrap{component: t.transformComponent, check: checkValidOp, append: t.appendComponent}
+	t.boot = bootstrap{component: t.transformComponent, check: checkValidOp, append: t.appendComponent,
+		appendOwned: func(dest []any, c any) ([]any, error) { return t.appendOwned(dest, c.(map[string]any)) }}
 	return t
 }
 
