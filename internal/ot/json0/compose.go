@@ -59,6 +59,14 @@ func (t *Type) appendComponent(dest []any, cv any) ([]any, error) {
 		}
 		return nil, typeError("component is not an object")
 	}
+	if len(dest) > 0 && isLegacyString(c) {
+		if last, ok := dest[len(dest)-1].(map[string]any); ok && isLegacyString(last) {
+			// Typing: merge without copying c unless it is pushed.
+			if out, ok, err := appendLegacyFast(dest, last, c); ok {
+				return out, err
+			}
+		}
+	}
 	return t.appendOwned(dest, cloneComponent(c))
 }
 
@@ -281,7 +289,7 @@ func appendLegacyFast(dest []any, last, c map[string]any) ([]any, bool, error) {
 		last["sd"] = s
 		last["p"] = append(append(make([]any, 0, len(cParent)+1), cParent...), cOff)
 	default:
-		return append(dest, c), true, nil
+		return append(dest, cloneComponent(c)), true, nil
 	}
 	return dest, true, nil
 }

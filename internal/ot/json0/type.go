@@ -38,7 +38,12 @@ func NewWithSubtypes(extra ...Subtype) *Type {
 		t.subtypes[s.Name()] = s
 	}
 	t.boot = bootstrap{component: t.transformComponent, check: checkValidOp, append: t.appendComponent,
-		appendOwned: func(dest []any, c any) ([]any, error) { return t.appendOwned(dest, c.(map[string]any)) }}
+		appendOwned: func(dest []any, c any) ([]any, error) {
+			if m, ok := c.(map[string]any); ok {
+				return t.appendOwned(dest, m)
+			}
+			return t.appendComponent(dest, c)
+		}}
 	return t
 }
 
