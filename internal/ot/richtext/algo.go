@@ -1,0 +1,169 @@
+package richtext
+
+// The algorithms below follow quill-delta 4.2.2's control flow step by
+// step, because the shape of their results (how elements are split and
+// merged) depends on it.
+
+// compose is Delta#compose: a followed by b.
+func compose(a, b []Op) (*Delta, error) {
+	thisIter, otherIter := newIterator(a), newIterator(b)
+	out := &builder{ops: make([]Op, 0, len(a)+len(b)+1)}
+	composeLeadingRetain(out, thisIter, otherIter, b)
+	for thisIter.hasNext() || otherIter.hasNext() {
+		if otherIter.peekType() == kindText {
+			out.push(otherIter.next(0))
+			continue
+		}
+		if thisIter.peekType() == kindDelete {
+			out.push(thisIter.next(0))
+			continue
+		}
+		length := min(thisIter.peekLength(), otherIter.peekLength())
+		thisOp, otherOp := thisIter.next(length), otherIter.next(length)
+		switch {
+		case otherOp.kind == kindRetain:
+			newOp := Op{kind: kindRetain, n: length}
+			if thisOp.kind != kindRetain {
+				newOp = Op{kind: thisOp.kind, n: thisOp.n, text: thisOp.text, embed: thisOp.embed}
+			}
+			// A retain keeps null (a removal travels on); an insert drops it.
+			newOp.attrs = composeAttrs(thisOp.attrs, otherOp.attrs, thisOp.kind == kindRetain)
+			out.push(newOp)
+			if !otherIter.hasNext() && opEqual(out.ops[len(out.ops)-1], newOp) {
+				// The rest of a is copied as it is.
+				out.concat(thisIter.rest())
+				out.chop()
+				return out.delta(), iterErr(thisIter, otherIter)
+			}
+		case otherOp.kind == kindDelete && thisOp.kind == kindRetain:
+			out.push(otherOp)
+		}
+		// An insert followed by a delete cancels out.
+	}
+	out.chop()
+	return out.delta(), iterErr(thisIter, otherIter)
+}
+
+// composeLeadingRetain is compose's fast path: when b starts with a plain
+// retain, a's leading inserts it covers are copied unchanged.
+func composeLeadingRetain(out *builder, thisIter, otherIter *iterator, b []Op) {
+	if len(b) == 0 || b[0].kind != kindRetain || b[0].attrs != nil {
+		return
+	}
+	firstLeft := b[0].n
+	for thisIter.peekType() == kindText && thisIter.peekLength() <= firstLeft {
+		firstLeft -= thisIter.peekLength()
+		out.ops = append(out.ops, thisIter.next(0))
+	}
+	if b[0].n-firstLeft > 0 {
+		otherIter.next(b[0].n - firstLeft)
+	}
+}
+
+func iterErr(its ...*iterator) error {
+	for _, it := range its {
+		if it.err != nil {
+			return it.err
+		}
+	}
+	return nil
+}
+
+// transform is Delta#transform: other rewritten to apply after this. With
+// priority, this is taken to have happened first.
+func transform(this, other []Op, priority bool) (*Delta, error) {
+	thisIter, otherIter := newIterator(this), newIterator(other)
+	out := &builder{ops: make([]Op, 0, len(other)+2)}
+	for thisIter.hasNext() || otherIter.hasNext() {
+		if thisIter.peekType() == kindText && (priority || otherIter.peekType() != kindText) {
+			out.retain(thisIter.next(0).n, nil)
+			continue
+		}
+		if otherIter.peekType() == kindText {
+			out.push(otherIter.next(0))
+			continue
+		}
+		length := min(thisIter.peekLength(), otherIter.peekLength())
+		thisOp, otherOp := thisIter.next(length), otherIter.next(length)
+		switch {
+		case thisOp.kind == kindDelete && thisOp.n != 0:
+			// This delete makes other's delete redundant or removes its retain.
+		case otherOp.kind == kindDelete && otherOp.n != 0:
+			out.push(otherOp)
+		default:
+			// This retains other's retain or insert.
+			out.retain(length, transformAttrs(thisOp.attrs, otherOp.attrs, priority))
+		}
+	}
+	out.chop()
+	return out.delta(), iterErr(thisIter, otherIter)
+}
+
+// transformPosition is Delta#transformPosition over ops. Positions are
+// float64 so that any JavaScript number behaves as it does there.
+func transformPosition(ops []Op, index float64, priority bool) float64 {
+	it := newIterator(ops)
+	offset := 0.0
+	for it.hasNext() && offset <= index {
+		length := float64(it.peekLength())
+		t := it.peekType()
+		it.next(0)
+		if t == kindDelete {
+			index -= min(length, index-offset)
+			continue
+		}
+		if t == kindText && (offset < index || !priority) {
+			index += length
+		}
+		offset += length
+	}
+	return index
+}
+
+// slice is Delta#slice(start, end): the elements covering [start, end).
+func slice(ops []Op, start, end int) ([]Op, error) {
+	var out []Op
+	it := newIterator(ops)
+	index := 0
+	for index < end && it.hasNext() {
+		var o Op
+		if index < start {
+			o = it.next(start - index)
+		} else {
+			o = it.next(end - index)
+			out = append(out, o)
+		}
+		index += o.n
+	}
+	return out, it.err
+}
+
+// invert is Delta#invert(base): the op that undoes ops applied to base.
+func invert(ops, base []Op) (*Delta, error) {
+	out := &builder{}
+	baseIndex := 0
+	for _, o := range ops {
+		switch {
+		case o.insertTruthy():
+			out.delete(o.n)
+		case o.kind == kindRetain && o.n != 0 && o.attrs == nil:
+			out.retain(o.n, nil)
+			baseIndex += o.n
+		case (o.kind == kindDelete || o.kind == kindRetain) && o.n != 0:
+			part, err := slice(base, baseIndex, baseIndex+o.n)
+			if err != nil {
+				return nil, err
+			}
+			for _, b := range part {
+				if o.kind == kindDelete {
+					out.push(b)
+				} else {
+					out.retain(b.n, invertAttrs(o.attrs, b.attrs))
+				}
+			}
+			baseIndex += o.n
+		}
+	}
+	out.chop()
+	return out.delta(), nil
+}
