@@ -5,10 +5,10 @@ package richtext
 // merged) depends on it.
 
 // compose is Delta#compose: a followed by b.
-func compose(a, b []Op) (*Delta, error) {
+func compose(a, b []chunk) (*Delta, error) {
 	thisIter, otherIter := newIterator(a), newIterator(b)
-	out := &builder{ops: make([]Op, 0, len(a)+len(b)+1)}
-	composeLeadingRetain(out, thisIter, otherIter, b)
+	out := newBuilder(countOps(a) + countOps(b) + 1)
+	composeLeadingRetain(out, &thisIter, &otherIter)
 	for thisIter.hasNext() || otherIter.hasNext() {
 		if otherIter.peekType() == kindText {
 			out.push(otherIter.next(0))
@@ -29,11 +29,11 @@ func compose(a, b []Op) (*Delta, error) {
 			// A retain keeps null (a removal travels on); an insert drops it.
 			newOp.attrs = composeAttrs(thisOp.attrs, otherOp.attrs, thisOp.kind == kindRetain)
 			out.push(newOp)
-			if !otherIter.hasNext() && opEqual(out.ops[len(out.ops)-1], newOp) {
+			if last, _ := out.last(); !otherIter.hasNext() && opEqual(last, newOp) {
 				// The rest of a is copied as it is.
 				out.concat(thisIter.rest())
 				out.chop()
-				return out.delta(), iterErr(thisIter, otherIter)
+				return out.delta(), iterErr(&thisIter, &otherIter)
 			}
 		case otherOp.kind == kindDelete && thisOp.kind == kindRetain:
 			out.push(otherOp)
@@ -41,39 +41,45 @@ func compose(a, b []Op) (*Delta, error) {
 		// An insert followed by a delete cancels out.
 	}
 	out.chop()
-	return out.delta(), iterErr(thisIter, otherIter)
+	return out.delta(), iterErr(&thisIter, &otherIter)
 }
 
 // composeLeadingRetain is compose's fast path: when b starts with a plain
-// retain, a's leading inserts it covers are copied unchanged.
-func composeLeadingRetain(out *builder, thisIter, otherIter *iterator, b []Op) {
-	if len(b) == 0 || b[0].kind != kindRetain || b[0].attrs != nil {
+// retain, a's leading inserts it covers are copied unchanged (whole
+// chunks of inserts are shared, which is the same thing).
+func composeLeadingRetain(out *builder, thisIter, otherIter *iterator) {
+	first := otherIter.cur()
+	if first == nil || first.kind != kindRetain || first.attrs != nil {
 		return
 	}
-	firstLeft := b[0].n
+	firstLeft := first.n
 	for thisIter.peekType() == kindText && thisIter.peekLength() <= firstLeft {
+		if c, ok := thisIter.wholeChunk(); ok && c.inserts && c.units <= firstLeft {
+			firstLeft -= c.units
+			out.appendChunk(c)
+			thisIter.skipChunk()
+			continue
+		}
 		firstLeft -= thisIter.peekLength()
-		out.ops = append(out.ops, thisIter.next(0))
+		out.appendRaw(thisIter.next(0))
 	}
-	if b[0].n-firstLeft > 0 {
-		otherIter.next(b[0].n - firstLeft)
+	if first.n-firstLeft > 0 {
+		otherIter.next(first.n - firstLeft)
 	}
 }
 
-func iterErr(its ...*iterator) error {
-	for _, it := range its {
-		if it.err != nil {
-			return it.err
-		}
+func iterErr(a, b *iterator) error {
+	if a.err != nil {
+		return a.err
 	}
-	return nil
+	return b.err
 }
 
 // transform is Delta#transform: other rewritten to apply after this. With
 // priority, this is taken to have happened first.
-func transform(this, other []Op, priority bool) (*Delta, error) {
+func transform(this, other []chunk, priority bool) (*Delta, error) {
 	thisIter, otherIter := newIterator(this), newIterator(other)
-	out := &builder{ops: make([]Op, 0, len(other)+2)}
+	out := newBuilder(countOps(other) + 2)
 	for thisIter.hasNext() || otherIter.hasNext() {
 		if thisIter.peekType() == kindText && (priority || otherIter.peekType() != kindText) {
 			out.retain(thisIter.next(0).n, nil)
@@ -96,12 +102,12 @@ func transform(this, other []Op, priority bool) (*Delta, error) {
 		}
 	}
 	out.chop()
-	return out.delta(), iterErr(thisIter, otherIter)
+	return out.delta(), iterErr(&thisIter, &otherIter)
 }
 
 // transformPosition is Delta#transformPosition over ops. Positions are
 // float64 so that any JavaScript number behaves as it does there.
-func transformPosition(ops []Op, index float64, priority bool) float64 {
+func transformPosition(ops []chunk, index float64, priority bool) float64 {
 	it := newIterator(ops)
 	offset := 0.0
 	for it.hasNext() && offset <= index {
@@ -121,7 +127,7 @@ func transformPosition(ops []Op, index float64, priority bool) float64 {
 }
 
 // slice is Delta#slice(start, end): the elements covering [start, end).
-func slice(ops []Op, start, end int) ([]Op, error) {
+func slice(ops []chunk, start, end int) ([]Op, error) {
 	var out []Op
 	it := newIterator(ops)
 	index := 0
@@ -139,10 +145,10 @@ func slice(ops []Op, start, end int) ([]Op, error) {
 }
 
 // invert is Delta#invert(base): the op that undoes ops applied to base.
-func invert(ops, base []Op) (*Delta, error) {
-	out := &builder{}
+func invert(ops, base []chunk) (*Delta, error) {
+	out := newBuilder(countOps(ops))
 	baseIndex := 0
-	for _, o := range ops {
+	for _, o := range flatten(ops) {
 		switch {
 		case o.insertTruthy():
 			out.delete(o.n)

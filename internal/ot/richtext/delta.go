@@ -1,9 +1,5 @@
 package richtext
 
-import (
-	"fmt"
-)
-
 // Delta is a rich-text op or document: a list of op elements. Documents
 // (snapshots) hold inserts only. It encodes to JSON as {"ops":[...]}, the
 // form ShareDB stores and sends.
@@ -12,7 +8,7 @@ import (
 // are given, and results share text, embeds and attribute maps with their
 // inputs.
 type Delta struct {
-	ops []Op
+	chunks []chunk
 }
 
 // Len returns the number of op elements.
@@ -20,36 +16,40 @@ func (d *Delta) Len() int {
 	if d == nil {
 		return 0
 	}
-	return len(d.ops)
+	return countOps(d.chunks)
 }
 
 // MarshalJSON encodes d as {"ops":[...]}.
 func (d *Delta) MarshalJSON() ([]byte, error) {
 	dst := make([]byte, 0, 16+32*d.Len())
 	dst = append(dst, `{"ops":`...)
-	dst, err := appendOps(dst, d.opsOrNil())
+	dst, err := appendOps(dst, d.chunksOrNil())
 	if err != nil {
 		return nil, err
 	}
 	return append(dst, '}'), nil
 }
 
-func (d *Delta) opsOrNil() []Op {
+func (d *Delta) chunksOrNil() []chunk {
 	if d == nil {
 		return nil
 	}
-	return d.ops
+	return d.chunks
 }
 
-func appendOps(dst []byte, ops []Op) ([]byte, error) {
+func appendOps(dst []byte, cs []chunk) ([]byte, error) {
 	dst = append(dst, '[')
-	for i, o := range ops {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		var err error
-		if dst, err = o.appendJSON(dst); err != nil {
-			return dst, err
+	first := true
+	for _, c := range cs {
+		for _, o := range c.ops {
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			var err error
+			if dst, err = o.appendJSON(dst); err != nil {
+				return dst, err
+			}
 		}
 	}
 	return append(dst, ']'), nil
@@ -58,13 +58,15 @@ func appendOps(dst []byte, ops []Op) ([]byte, error) {
 // Tree returns d as a JSON tree ({"ops":[...]}) as ot.Decode would give
 // for its encoding.
 func (d *Delta) Tree() map[string]any {
-	return map[string]any{"ops": opsTree(d.opsOrNil())}
+	return map[string]any{"ops": opsTree(d.chunksOrNil())}
 }
 
-func opsTree(ops []Op) []any {
-	out := make([]any, len(ops))
-	for i, o := range ops {
-		out[i] = o.tree()
+func opsTree(cs []chunk) []any {
+	out := make([]any, 0, countOps(cs))
+	for _, c := range cs {
+		for _, o := range c.ops {
+			out = append(out, o.tree())
+		}
 	}
 	return out
 }
@@ -72,15 +74,13 @@ func opsTree(ops []Op) []any {
 // toOps reads an op or document argument as quill-delta's constructor
 // does: an array, or an object whose "ops" is an array; anything else is
 // empty. Elements that are not op objects are an error.
-func toOps(v any) ([]Op, error) {
+func toOps(v any) ([]chunk, error) {
 	var list []any
 	switch x := v.(type) {
 	case *Delta:
-		return x.opsOrNil(), nil
+		return x.chunksOrNil(), nil
 	case Delta:
-		return x.ops, nil
-	case []Op:
-		return x, nil
+		return x.chunks, nil
 	case []any:
 		list = x
 	case map[string]any:
@@ -96,21 +96,26 @@ func toOps(v any) ([]Op, error) {
 		}
 		ops[i] = o
 	}
-	return ops, nil
-}
-
-// builder accumulates ops with quill-delta's push rules.
-type builder struct {
-	ops []Op
+	return chunkOps(ops), nil
 }
 
 // push appends o, merging it into the last element like Delta#push.
 func (b *builder) push(o Op) {
-	index := len(b.ops)
+	if len(b.tail) == 0 || (len(b.tail) == 1 && b.tail[0].kind == kindDelete && o.isInsert()) {
+		b.unseal()
+	}
+	b.pushTail(o)
+	if len(b.tail) > chunkMax {
+		b.seal(2)
+	}
+}
+
+func (b *builder) pushTail(o Op) {
+	index := len(b.tail)
 	if index > 0 {
-		last := b.ops[index-1]
+		last := b.tail[index-1]
 		if o.kind == kindDelete && last.kind == kindDelete {
-			b.ops[index-1] = Op{kind: kindDelete, n: addLen(last.n, o.n)}
+			b.tail[index-1] = Op{kind: kindDelete, n: addLen(last.n, o.n)}
 			return
 		}
 		// Inserting before or after a delete at one index is the same, so
@@ -118,31 +123,31 @@ func (b *builder) push(o Op) {
 		if last.kind == kindDelete && o.isInsert() {
 			index--
 			if index == 0 {
-				b.ops = append(b.ops, Op{})
-				copy(b.ops[1:], b.ops)
-				b.ops[0] = o
+				b.tail = append(b.tail, Op{})
+				copy(b.tail[1:], b.tail)
+				b.tail[0] = o
 				return
 			}
-			last = b.ops[index-1]
+			last = b.tail[index-1]
 		}
 		if attrsEqual(o.attrs, last.attrs) {
 			if o.kind == kindText && last.kind == kindText {
-				b.ops[index-1] = Op{kind: kindText, n: last.n + o.n, text: last.text + o.text, attrs: o.attrs}
+				b.tail[index-1] = Op{kind: kindText, n: last.n + o.n, text: last.text + o.text, attrs: o.attrs}
 				return
 			}
 			if o.kind == kindRetain && last.kind == kindRetain {
-				b.ops[index-1] = Op{kind: kindRetain, n: addLen(last.n, o.n), attrs: o.attrs}
+				b.tail[index-1] = Op{kind: kindRetain, n: addLen(last.n, o.n), attrs: o.attrs}
 				return
 			}
 		}
 	}
-	if index == len(b.ops) {
-		b.ops = append(b.ops, o)
+	if index == len(b.tail) {
+		b.tail = append(b.tail, o)
 		return
 	}
-	b.ops = append(b.ops, Op{})
-	copy(b.ops[index+1:], b.ops[index:])
-	b.ops[index] = o
+	b.tail = append(b.tail, Op{})
+	copy(b.tail[index+1:], b.tail[index:])
+	b.tail[index] = o
 }
 
 // retain is Delta#retain: nothing for a non-positive length, attributes
@@ -167,25 +172,36 @@ func (b *builder) delete(n int) {
 
 // chop drops a trailing retain without attributes.
 func (b *builder) chop() {
-	if n := len(b.ops); n > 0 {
-		last := b.ops[n-1]
-		if last.kind == kindRetain && last.n != 0 && last.attrs == nil {
-			b.ops = b.ops[:n-1]
-		}
+	last, ok := b.last()
+	if !ok || last.kind != kindRetain || last.n == 0 || last.attrs != nil {
+		return
 	}
+	if n := len(b.tail); n > 0 {
+		b.tail = b.tail[:n-1]
+		return
+	}
+	n := len(b.done)
+	ops := b.done[n-1].ops
+	if len(ops) == 1 {
+		b.done = b.done[:n-1]
+		return
+	}
+	b.done[n-1] = newChunk(ops[:len(ops)-1])
 }
 
 // concat is Delta#concat: rest's first element is pushed (and may merge),
 // the others are appended as they are.
-func (b *builder) concat(rest []Op) {
+func (b *builder) concat(rest []chunk) {
 	if len(rest) == 0 {
 		return
 	}
-	b.push(rest[0])
-	b.ops = append(b.ops, rest[1:]...)
+	first := rest[0]
+	b.push(first.ops[0])
+	if len(first.ops) > 1 {
+		b.appendChunk(newChunk(first.ops[1:]))
+	}
+	b.appendChunks(rest[1:])
 }
-
-func (b *builder) delta() *Delta { return &Delta{ops: b.ops} }
 
 // attrsEqual is lodash.isEqual on two attribute values, nil being
 // undefined.
@@ -201,8 +217,4 @@ func addLen(a, b int) int {
 		return infinity
 	}
 	return a + b
-}
-
-func wrapErr(what string, err error) error {
-	return fmt.Errorf("%s: %w", what, err)
 }

@@ -248,12 +248,13 @@ func deltaMatches(want any, d *Delta) bool {
 		return false
 	}
 	list, ok := m["ops"].([]any)
-	if !ok || len(list) != len(d.ops) {
+	if !ok || len(list) != d.Len() {
 		return false
 	}
+	ops := flatten(d.chunks)
 	for i, e := range list {
 		o, err := parseOp(e, i)
-		if err != nil || !opEqual(o, d.ops[i]) {
+		if err != nil || !opEqual(o, ops[i]) {
 			return false
 		}
 	}
@@ -268,7 +269,7 @@ func sameDoc(a, b any) bool {
 	if err1 != nil || err2 != nil {
 		return false
 	}
-	p, q := canonicalDoc(x), canonicalDoc(y)
+	p, q := canonicalDoc(flatten(x)), canonicalDoc(flatten(y))
 	if len(p) != len(q) {
 		return false
 	}
@@ -288,7 +289,7 @@ func canonicalDoc(ops []Op) []Op {
 		}
 		b.push(o)
 	}
-	return b.ops
+	return b.flat()
 }
 
 func js(v any) string {

@@ -71,6 +71,9 @@ func genDoc(r *rand.Rand, numbers bool) []any {
 	b := &builder{}
 	var raw []Op
 	n := r.IntN(8)
+	if r.IntN(40) == 0 {
+		n = 100 + r.IntN(400) // spans several chunks
+	}
 	for range n {
 		var o Op
 		if r.IntN(5) == 0 {
@@ -83,14 +86,14 @@ func genDoc(r *rand.Rand, numbers bool) []any {
 		raw = append(raw, o)
 	}
 	if r.IntN(6) == 0 {
-		return opsTree(raw)
+		return opsTree(chunkOps(raw))
 	}
-	return opsTree(b.ops)
+	return opsTree(chunkOps(b.flat()))
 }
 
 func textOp(s string) Op {
 	ops, _ := toOps([]any{map[string]any{"insert": s}})
-	return ops[0]
+	return flatten(ops)[0]
 }
 
 func embedOp(v any) Op { return Op{kind: kindEmbed, n: 1, embed: v} }
@@ -100,7 +103,7 @@ func embedOp(v any) Op { return Op{kind: kindEmbed, n: 1, embed: v} }
 func units(doc []any) []int {
 	var w []int
 	ops, _ := toOps(doc)
-	for _, o := range ops {
+	for _, o := range flatten(ops) {
 		if o.kind != kindText {
 			w = append(w, o.n)
 			continue
@@ -127,7 +130,7 @@ type opGen struct {
 
 func (g *opGen) add(o Op) {
 	if g.raw {
-		g.b.ops = append(g.b.ops, o)
+		g.b.appendRaw(o)
 		return
 	}
 	g.b.push(o)
@@ -151,6 +154,12 @@ func genOp(r *rand.Rand, doc []any, numbers bool) []any {
 	if len(g.w) > 40 {
 		base = 10 // favour deletes on long documents
 	}
+	if len(g.w) > 20 && r.IntN(3) == 0 {
+		// Jump to a random place in a long document.
+		if u := g.take(r.IntN(len(g.w))); u > 0 {
+			g.add(Op{kind: kindRetain, n: u})
+		}
+	}
 	for {
 		if u := g.take(r.IntN(min(len(g.w), 5) + 1)); u > 0 {
 			g.add(Op{kind: kindRetain, n: u})
@@ -163,7 +172,7 @@ func genOp(r *rand.Rand, doc []any, numbers bool) []any {
 	if len(g.w) > 0 && r.IntN(6) == 0 {
 		g.add(Op{kind: kindRetain, n: g.take(r.IntN(len(g.w)) + 1)})
 	}
-	return opsTree(g.b.ops)
+	return opsTree(chunkOps(g.b.flat()))
 }
 
 func (g *opGen) action(x int) {
@@ -198,7 +207,7 @@ func positions(r *rand.Rand, op []any, docLen int) []int {
 	ops, _ := toOps(op)
 	pos := []int{0, docLen, r.IntN(docLen + 1)}
 	at := 0
-	for _, o := range ops {
+	for _, o := range flatten(ops) {
 		if !o.isInsert() {
 			at += o.n
 		}

@@ -10,23 +10,47 @@ import (
 // cannot represent. Validate refuses ops that would cause it.
 var errSplit = errors.New("rich-text: offset splits a surrogate pair")
 
-// iterator walks a list of ops the way quill-delta's Iterator does,
-// cutting text inserts at UTF-16 offsets.
+// iterator walks a chunked list of elements the way quill-delta's
+// Iterator walks an ops array, cutting text inserts at UTF-16 offsets.
 type iterator struct {
-	ops    []Op
-	index  int
-	offset int   // UTF-16 units already taken from ops[index]
-	boff   int   // byte offset matching offset when ops[index] is text
+	chunks []chunk
+	ci, oi int   // current element: chunks[ci].ops[oi]; ci == len(chunks) at the end
+	offset int   // UTF-16 units already taken from the current element
+	boff   int   // byte offset matching offset when the element is text
 	err    error // sticky; set when a cut splits a surrogate pair
 }
 
-func newIterator(ops []Op) *iterator { return &iterator{ops: ops} }
+func newIterator(cs []chunk) iterator {
+	it := iterator{chunks: cs}
+	it.skipEmpty()
+	return it
+}
+
+func (it *iterator) skipEmpty() {
+	for it.ci < len(it.chunks) && it.oi >= len(it.chunks[it.ci].ops) {
+		it.ci++
+		it.oi = 0
+	}
+}
+
+func (it *iterator) cur() *Op {
+	if it.ci < len(it.chunks) {
+		return &it.chunks[it.ci].ops[it.oi]
+	}
+	return nil
+}
+
+func (it *iterator) advance() {
+	it.oi++
+	it.offset, it.boff = 0, 0
+	it.skipEmpty()
+}
 
 func (it *iterator) hasNext() bool { return it.peekLength() < infinity }
 
 func (it *iterator) peekLength() int {
-	if it.index < len(it.ops) {
-		return it.ops[it.index].n - it.offset
+	if o := it.cur(); o != nil {
+		return o.n - it.offset
 	}
 	return infinity
 }
@@ -34,14 +58,29 @@ func (it *iterator) peekLength() int {
 // peekType returns kindDelete, kindRetain or kindText (for any insert).
 // An exhausted iterator reports kindRetain.
 func (it *iterator) peekType() kind {
-	if it.index < len(it.ops) {
-		switch k := it.ops[it.index].kind; k {
+	if o := it.cur(); o != nil {
+		switch o.kind {
 		case kindDelete, kindRetain:
-			return k
+			return o.kind
 		}
 		return kindText
 	}
 	return kindRetain
+}
+
+// wholeChunk returns the current chunk when the iterator stands at its
+// start.
+func (it *iterator) wholeChunk() (chunk, bool) {
+	if it.ci < len(it.chunks) && it.oi == 0 && it.offset == 0 {
+		return it.chunks[it.ci], true
+	}
+	return chunk{}, false
+}
+
+func (it *iterator) skipChunk() {
+	it.ci++
+	it.oi, it.offset, it.boff = 0, 0, 0
+	it.skipEmpty()
 }
 
 // next takes length units (0 means all that is left of the current op).
@@ -50,16 +89,16 @@ func (it *iterator) next(length int) Op {
 	if length == 0 {
 		length = infinity
 	}
-	if it.index >= len(it.ops) {
+	p := it.cur()
+	if p == nil {
 		return Op{kind: kindRetain, n: infinity}
 	}
-	op := it.ops[it.index]
+	op := *p
 	offset, boff := it.offset, it.boff
 	whole := length >= op.n-offset
 	if whole {
 		length = op.n - offset
-		it.index++
-		it.offset, it.boff = 0, 0
+		it.advance()
 	} else {
 		it.offset += length
 	}
@@ -82,21 +121,33 @@ func (it *iterator) next(length int) Op {
 	return Op{kind: kindText, n: length, text: op.text[boff:end], attrs: op.attrs}
 }
 
-// rest returns the ops not yet taken, the current one cut at the offset.
-// It does not move the iterator.
-func (it *iterator) rest() []Op {
+// rest returns the elements not yet taken, the current one cut at the
+// offset. It does not move the iterator.
+func (it *iterator) rest() []chunk {
 	if !it.hasNext() {
 		return nil
 	}
 	if it.offset == 0 {
-		return it.ops[it.index:]
+		return it.from(it.ci, it.oi)
 	}
-	index, offset, boff := it.index, it.offset, it.boff
+	saved := *it
 	first := it.next(0)
-	rest := it.ops[it.index:]
-	it.index, it.offset, it.boff = index, offset, boff
-	out := make([]Op, 0, 1+len(rest))
-	return append(append(out, first), rest...)
+	out := append([]chunk{newChunk([]Op{first})}, it.from(it.ci, it.oi)...)
+	*it = saved
+	return out
+}
+
+// from returns the chunks from element oi of chunk ci on.
+func (it *iterator) from(ci, oi int) []chunk {
+	if ci >= len(it.chunks) {
+		return nil
+	}
+	if oi == 0 {
+		return it.chunks[ci:]
+	}
+	out := make([]chunk, 0, len(it.chunks)-ci)
+	out = append(out, newChunk(it.chunks[ci].ops[oi:]))
+	return append(out, it.chunks[ci+1:]...)
 }
 
 // advanceUTF16 returns the byte offset units UTF-16 code units after byte

@@ -23,7 +23,7 @@ func modelDoc(doc any) ([]mchar, error) {
 		return nil, err
 	}
 	var out []mchar
-	for _, o := range ops {
+	for _, o := range flatten(ops) {
 		switch o.kind {
 		case kindText:
 			out = appendText(out, o.text, o.attrs)
@@ -60,7 +60,7 @@ func modelApply(doc []mchar, op any) ([]mchar, error) {
 	}
 	var out []mchar
 	i := 0
-	for _, o := range ops {
+	for _, o := range flatten(ops) {
 		switch o.kind {
 		case kindText:
 			out = appendText(out, o.text, o.attrs)

@@ -38,7 +38,7 @@ func (Type) Create(data any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Delta{ops: ops}, nil
+	return &Delta{chunks: ops}, nil
 }
 
 // Apply returns snapshot composed with op. The snapshot given is not
@@ -171,5 +171,5 @@ func Deserialize(ops any) (*Delta, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Delta{ops: list}, nil
+	return &Delta{chunks: list}, nil
 }

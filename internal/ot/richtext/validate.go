@@ -25,7 +25,7 @@ func (Type) Validate(snapshot, op any) error {
 	var list []any
 	switch x := op.(type) {
 	case *Delta:
-		list = opsTree(x.opsOrNil())
+		list = opsTree(x.chunksOrNil())
 	case []any:
 		list = x
 	case map[string]any:
@@ -168,23 +168,29 @@ func describe(v any) string {
 // checkDocument checks that doc holds only inserts, that the op's last
 // retain or delete ends within it, and that no boundary in ends (document
 // offsets, increasing) falls inside a surrogate pair.
-func checkDocument(doc []Op, ends []int) error {
+func checkDocument(doc []chunk, ends []int) error {
 	start, k := 0, 0
-	for i, d := range doc {
+	for _, c := range doc {
 		if k == len(ends) {
 			break
 		}
-		if !d.isInsert() {
-			return invalid("snapshot element %d is not an insert", i)
+		if !c.inserts {
+			return invalid("snapshot holds a retain or delete")
 		}
-		for ; k < len(ends) && ends[k] < start+d.n; k++ {
-			if ends[k] > start && d.kind == kindText {
-				if _, ok := advanceUTF16(d.text, 0, ends[k]-start); !ok {
-					return invalid("offset %d splits a surrogate pair", ends[k])
+		if ends[k] >= start+c.units {
+			start += c.units // no boundary inside this chunk
+			continue
+		}
+		for _, d := range c.ops {
+			for ; k < len(ends) && ends[k] < start+d.n; k++ {
+				if ends[k] > start && d.kind == kindText {
+					if _, ok := advanceUTF16(d.text, 0, ends[k]-start); !ok {
+						return invalid("offset %d splits a surrogate pair", ends[k])
+					}
 				}
 			}
+			start += d.n
 		}
-		start += d.n
 	}
 	if k < len(ends) && ends[len(ends)-1] > start {
 		return invalid("op spans %d units, document has %d", ends[len(ends)-1], start)
