@@ -7,8 +7,11 @@ package richtext
 // compose is Delta#compose: a followed by b.
 func compose(a, b []chunk) (*Delta, error) {
 	thisIter, otherIter := newIterator(a), newIterator(b)
-	out := newBuilder(countOps(a) + countOps(b) + 1)
-	composeLeadingRetain(out, &thisIter, &otherIter)
+	out := newBuilder(&Delta{}, max(countOps(a), countOps(b))+2)
+	if len(a) > 1 {
+		out.done = make([]chunk, 0, len(a)+2)
+	}
+	composeLeadingRetain(&out, &thisIter, &otherIter)
 	for thisIter.hasNext() || otherIter.hasNext() {
 		if otherIter.peekType() == kindText {
 			out.push(otherIter.next(0))
@@ -31,7 +34,7 @@ func compose(a, b []chunk) (*Delta, error) {
 			out.push(newOp)
 			if last, _ := out.last(); !otherIter.hasNext() && opEqual(last, newOp) {
 				// The rest of a is copied as it is.
-				out.concat(thisIter.rest())
+				out.concatRest(&thisIter)
 				out.chop()
 				return out.delta(), iterErr(&thisIter, &otherIter)
 			}
@@ -60,6 +63,18 @@ func composeLeadingRetain(out *builder, thisIter, otherIter *iterator) {
 			thisIter.skipChunk()
 			continue
 		}
+		if thisIter.offset == 0 {
+			// Copy the run of whole inserts that fit in one go.
+			ops := thisIter.chunks[thisIter.ci].ops
+			j := thisIter.oi
+			for ; j < len(ops) && ops[j].isInsert() && ops[j].n <= firstLeft; j++ {
+				firstLeft -= ops[j].n
+			}
+			out.appendView(ops[thisIter.oi:j])
+			thisIter.oi = j - 1
+			thisIter.advance()
+			continue
+		}
 		firstLeft -= thisIter.peekLength()
 		out.appendRaw(thisIter.next(0))
 	}
@@ -69,17 +84,17 @@ func composeLeadingRetain(out *builder, thisIter, otherIter *iterator) {
 }
 
 func iterErr(a, b *iterator) error {
-	if a.err != nil {
-		return a.err
+	if a.split || b.split {
+		return errSplit
 	}
-	return b.err
+	return nil
 }
 
 // transform is Delta#transform: other rewritten to apply after this. With
 // priority, this is taken to have happened first.
 func transform(this, other []chunk, priority bool) (*Delta, error) {
 	thisIter, otherIter := newIterator(this), newIterator(other)
-	out := newBuilder(countOps(other) + 2)
+	out := newBuilder(&Delta{}, countOps(other)+2)
 	for thisIter.hasNext() || otherIter.hasNext() {
 		if thisIter.peekType() == kindText && (priority || otherIter.peekType() != kindText) {
 			out.retain(thisIter.next(0).n, nil)
@@ -141,12 +156,15 @@ func slice(ops []chunk, start, end int) ([]Op, error) {
 		}
 		index += o.n
 	}
-	return out, it.err
+	if it.split {
+		return out, errSplit
+	}
+	return out, nil
 }
 
 // invert is Delta#invert(base): the op that undoes ops applied to base.
 func invert(ops, base []chunk) (*Delta, error) {
-	out := newBuilder(countOps(ops))
+	out := newBuilder(&Delta{}, countOps(ops))
 	baseIndex := 0
 	for _, o := range flatten(ops) {
 		switch {

@@ -81,6 +81,16 @@ func strictEqual(a, b any) bool {
 // composeAttrs is AttributeMap.compose: b's keys (without nulls unless
 // keepNull), then a's keys that b lacks. It returns nil when empty.
 func composeAttrs(a, b map[string]any, keepNull bool) map[string]any {
+	// Maps are immutable, so an unchanged one is shared rather than cloned.
+	if len(b) == 0 {
+		if len(a) == 0 {
+			return nil
+		}
+		return a
+	}
+	if len(a) == 0 && (keepNull || !hasNull(b)) {
+		return b
+	}
 	out := make(map[string]any, len(a)+len(b))
 	for k, v := range b {
 		if keepNull || v != nil {
@@ -96,6 +106,15 @@ func composeAttrs(a, b map[string]any, keepNull bool) map[string]any {
 		return nil
 	}
 	return out
+}
+
+func hasNull(m map[string]any) bool {
+	for _, v := range m {
+		if v == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // transformAttrs is AttributeMap.transform: b's attributes transformed

@@ -5,8 +5,8 @@ package richtext
 // another (apply on a large document) shares every chunk it does not
 // change: a keystroke copies one chunk, not the document.
 const (
-	chunkMin = 32
-	chunkMax = 128
+	chunkMin = 16
+	chunkMax = 48
 )
 
 // chunk is a run of consecutive elements with summary data.
@@ -69,10 +69,16 @@ func countOps(cs []chunk) int {
 type builder struct {
 	done []chunk
 	tail []Op
+	out  *Delta // the Delta delta() fills
 }
 
-func newBuilder(capacity int) *builder {
-	return &builder{tail: make([]Op, 0, min(capacity, chunkMax+2))}
+// newBuilder returns a builder whose result will be d; capacity is a
+// guess at the number of elements.
+func newBuilder(d *Delta, capacity int) builder {
+	if capacity <= len(d.inline) {
+		return builder{tail: d.inline[:0], out: d}
+	}
+	return builder{tail: make([]Op, 0, min(capacity, chunkMax+2)), out: d}
 }
 
 // last returns the last element, if any.
@@ -135,6 +141,16 @@ func (b *builder) appendChunk(c chunk) {
 	}
 }
 
+// appendView appends elements without merging, copying them into the
+// tail when they fit and sharing them as a chunk otherwise.
+func (b *builder) appendView(ops []Op) {
+	if len(b.tail)+len(ops) <= chunkMax {
+		b.tail = append(b.tail, ops...)
+		return
+	}
+	b.appendChunk(newChunk(ops))
+}
+
 // appendChunks appends every chunk's elements without merging.
 func (b *builder) appendChunks(cs []chunk) {
 	for _, c := range cs {
@@ -143,8 +159,18 @@ func (b *builder) appendChunks(cs []chunk) {
 }
 
 func (b *builder) delta() *Delta {
+	d := b.out
+	if d == nil {
+		d = &Delta{}
+	}
+	if len(b.done) == 0 && len(b.tail) > 0 {
+		d.one[0] = newChunk(b.tail)
+		d.chunks = d.one[:]
+		return d
+	}
 	b.seal(0)
-	return &Delta{chunks: b.done}
+	d.chunks = b.done
+	return d
 }
 
 // flat returns the elements built so far (tests).

@@ -9,6 +9,21 @@ package richtext
 // inputs.
 type Delta struct {
 	chunks []chunk
+	one    [1]chunk // backing for chunks when there is only one
+	inline [4]Op    // backing for the elements of a short result
+}
+
+// newDelta returns a Delta holding cs, without allocating a chunk list for
+// a single chunk.
+func newDelta(cs []chunk) *Delta {
+	d := &Delta{}
+	if len(cs) == 1 {
+		d.one[0] = cs[0]
+		d.chunks = d.one[:]
+		return d
+	}
+	d.chunks = cs
+	return d
 }
 
 // Len returns the number of op elements.
@@ -75,12 +90,20 @@ func opsTree(cs []chunk) []any {
 // does: an array, or an object whose "ops" is an array; anything else is
 // empty. Elements that are not op objects are an error.
 func toOps(v any) ([]chunk, error) {
+	cs, _, err := toOpsInto(v, nil)
+	return cs, err
+}
+
+// toOpsInto is toOps parsing a list that fits in buf into buf, returned
+// as the chunk short (with a nil chunk list), so that callers can keep a
+// short op on the stack. Results in buf must not outlive the call.
+func toOpsInto(v any, buf []Op) (cs []chunk, short chunk, err error) {
 	var list []any
 	switch x := v.(type) {
 	case *Delta:
-		return x.chunksOrNil(), nil
+		return x.chunksOrNil(), chunk{}, nil
 	case Delta:
-		return x.chunks, nil
+		return x.chunks, chunk{}, nil
 	case []any:
 		list = x
 	case map[string]any:
@@ -88,15 +111,60 @@ func toOps(v any) ([]chunk, error) {
 			list = l
 		}
 	}
-	ops := make([]Op, len(list))
+	if len(list) == 0 {
+		return nil, chunk{}, nil
+	}
+	if len(list) <= len(buf) {
+		ops := buf[:len(list)]
+		if err := parseList(list, ops); err != nil {
+			return nil, chunk{}, err
+		}
+		return nil, newChunk(ops), nil
+	}
+	var ops []Op
+	var one []chunk
+	switch {
+	case len(list) <= 2:
+		// One allocation for a typical op's elements and chunk list.
+		s := &smallList2{}
+		ops, one = s.ops[:len(list)], s.c[:]
+	case len(list) <= 4:
+		s := &smallList4{}
+		ops, one = s.ops[:len(list)], s.c[:]
+	default:
+		ops = make([]Op, len(list))
+	}
+	if err := parseList(list, ops); err != nil {
+		return nil, chunk{}, err
+	}
+	if one != nil {
+		one[0] = newChunk(ops)
+		return one, chunk{}, nil
+	}
+	return chunkOps(ops), chunk{}, nil
+}
+
+func parseList(list []any, ops []Op) error {
 	for i, e := range list {
 		o, err := parseOp(e, i)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		ops[i] = o
 	}
-	return chunkOps(ops), nil
+	return nil
+}
+
+// smallList2 and smallList4 hold a short op's elements and its one chunk
+// together.
+type smallList2 struct {
+	c   [1]chunk
+	ops [2]Op
+}
+
+type smallList4 struct {
+	c   [1]chunk
+	ops [4]Op
 }
 
 // push appends o, merging it into the last element like Delta#push.
@@ -189,18 +257,23 @@ func (b *builder) chop() {
 	b.done[n-1] = newChunk(ops[:len(ops)-1])
 }
 
-// concat is Delta#concat: rest's first element is pushed (and may merge),
-// the others are appended as they are.
-func (b *builder) concat(rest []chunk) {
-	if len(rest) == 0 {
+// concatRest is Delta#concat with the iterator's rest: the first element
+// left is pushed (and may merge), the others are appended as they are,
+// whole chunks shared. It consumes the iterator.
+func (b *builder) concatRest(it *iterator) {
+	if !it.hasNext() {
 		return
 	}
-	first := rest[0]
-	b.push(first.ops[0])
-	if len(first.ops) > 1 {
-		b.appendChunk(newChunk(first.ops[1:]))
+	b.push(it.next(0))
+	if it.ci >= len(it.chunks) {
+		return
 	}
-	b.appendChunks(rest[1:])
+	ci := it.ci
+	if it.oi > 0 {
+		b.appendView(it.chunks[ci].ops[it.oi:])
+		ci++
+	}
+	b.appendChunks(it.chunks[ci:])
 }
 
 // attrsEqual is lodash.isEqual on two attribute values, nil being

@@ -17,7 +17,7 @@ type iterator struct {
 	ci, oi int   // current element: chunks[ci].ops[oi]; ci == len(chunks) at the end
 	offset int   // UTF-16 units already taken from the current element
 	boff   int   // byte offset matching offset when the element is text
-	err    error // sticky; set when a cut splits a surrogate pair
+	split  bool  // sticky; set when a cut splits a surrogate pair
 }
 
 func newIterator(cs []chunk) iterator {
@@ -114,8 +114,8 @@ func (it *iterator) next(length int) Op {
 		return Op{kind: kindText, n: length, text: op.text[boff:], attrs: op.attrs}
 	}
 	end, ok := advanceUTF16(op.text, boff, length)
-	if !ok && it.err == nil {
-		it.err = errSplit
+	if !ok {
+		it.split = true
 	}
 	it.boff = end
 	return Op{kind: kindText, n: length, text: op.text[boff:end], attrs: op.attrs}

@@ -1,6 +1,7 @@
 package richtext
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"unicode/utf8"
@@ -157,29 +158,62 @@ func parseOp(v any, i int) (Op, error) {
 		return Op{}, fmt.Errorf("rich-text: op element %d is not an object", i)
 	}
 	var o Op
-	found := 0
-	for k, val := range m {
-		var err error
-		switch k {
-		case "insert":
-			found++
-			err = o.setInsert(val)
-		case "retain", "delete":
-			found++
-			err = o.setCount(k, val)
-		case "attributes":
-			err = o.setAttrs(val)
-		default:
-			err = fmt.Errorf("unknown key %q", k)
-		}
-		if err != nil {
-			return Op{}, fmt.Errorf("rich-text: op element %d: %w", i, err)
-		}
+	var err error
+	if val, ok := m["insert"]; ok {
+		err = o.setInsert(val)
+	} else if val, ok := m["retain"]; ok {
+		err = o.setCount("retain", val)
+	} else if val, ok := m["delete"]; ok {
+		err = o.setCount("delete", val)
+	} else {
+		err = errNoKind(m)
 	}
-	if found != 1 {
-		return Op{}, fmt.Errorf("rich-text: op element %d must have exactly one of insert, retain, delete", i)
+	if err == nil && len(m) > 1 {
+		err = o.parseMore(m)
+	}
+	if err != nil {
+		return Op{}, fmt.Errorf("rich-text: op element %d: %w", i, err)
 	}
 	return o, nil
+}
+
+var errKinds = errors.New("must have exactly one of insert, retain, delete")
+
+func errNoKind(m map[string]any) error {
+	if err := unknownKey(m); err != nil {
+		return err
+	}
+	return errKinds
+}
+
+// parseMore reads the attributes of an element with more than one key and
+// refuses a second kind or an unknown key.
+func (o *Op) parseMore(m map[string]any) error {
+	kinds := 0
+	for _, k := range [3]string{"insert", "retain", "delete"} {
+		if _, ok := m[k]; ok {
+			kinds++
+		}
+	}
+	if kinds > 1 {
+		return errKinds
+	}
+	val, ok := m["attributes"]
+	if !ok || len(m) > 2 {
+		return unknownKey(m)
+	}
+	return o.setAttrs(val)
+}
+
+func unknownKey(m map[string]any) error {
+	for k := range m {
+		switch k {
+		case "insert", "retain", "delete", "attributes":
+		default:
+			return fmt.Errorf("unknown key %q", k)
+		}
+	}
+	return nil
 }
 
 func (o *Op) setInsert(v any) error {

@@ -38,7 +38,7 @@ func (Type) Create(data any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Delta{chunks: ops}, nil
+	return newDelta(ops), nil
 }
 
 // Apply returns snapshot composed with op. The snapshot given is not
@@ -56,9 +56,17 @@ func Compose(a, b any) (*Delta, error) {
 	if err != nil {
 		return nil, err
 	}
-	y, err := toOps(b)
+	// A short b is parsed on the stack: compose keeps only copies of its
+	// elements (it shares a's, never b's).
+	var buf [4]Op
+	var one [1]chunk
+	y, short, err := toOpsInto(b, buf[:])
 	if err != nil {
 		return nil, err
+	}
+	if short.ops != nil {
+		one[0] = short
+		y = one[:]
 	}
 	return compose(x, y)
 }
@@ -72,13 +80,25 @@ func (Type) Transform(op, other any, side ot.Side) (any, error) {
 
 // Transform is the *Delta-typed form of Type.Transform.
 func Transform(op, other any, side ot.Side) (*Delta, error) {
-	x, err := toOps(op)
+	// Short ops are parsed on the stack: transform keeps nothing of them
+	// but copies of their elements.
+	var bufX, bufY [4]Op
+	var oneX, oneY [1]chunk
+	x, shortX, err := toOpsInto(op, bufX[:])
 	if err != nil {
 		return nil, err
 	}
-	y, err := toOps(other)
+	y, shortY, err := toOpsInto(other, bufY[:])
 	if err != nil {
 		return nil, err
+	}
+	if shortX.ops != nil {
+		oneX[0] = shortX
+		x = oneX[:]
+	}
+	if shortY.ops != nil {
+		oneY[0] = shortY
+		y = oneY[:]
 	}
 	return transform(y, x, side == ot.Left)
 }
@@ -171,5 +191,5 @@ func Deserialize(ops any) (*Delta, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Delta{chunks: list}, nil
+	return newDelta(list), nil
 }
