@@ -2,7 +2,6 @@ package richtext
 
 import (
 	"math/rand/v2"
-	"unicode/utf8"
 
 	"github.com/weftdev/weft/internal/oracle"
 )
@@ -223,5 +222,3 @@ func docLength(doc []any) int {
 	}
 	return n
 }
-
-var _ = utf8.RuneLen

@@ -14,10 +14,10 @@ var errSplit = errors.New("rich-text: offset splits a surrogate pair")
 // Iterator walks an ops array, cutting text inserts at UTF-16 offsets.
 type iterator struct {
 	chunks []chunk
-	ci, oi int   // current element: chunks[ci].ops[oi]; ci == len(chunks) at the end
-	offset int   // UTF-16 units already taken from the current element
-	boff   int   // byte offset matching offset when the element is text
-	split  bool  // sticky; set when a cut splits a surrogate pair
+	ci, oi int  // current element: chunks[ci].ops[oi]; ci == len(chunks) at the end
+	offset int  // UTF-16 units already taken from the current element
+	boff   int  // byte offset matching offset when the element is text
+	split  bool // sticky; set when a cut splits a surrogate pair
 }
 
 func newIterator(cs []chunk) iterator {
@@ -119,35 +119,6 @@ func (it *iterator) next(length int) Op {
 	}
 	it.boff = end
 	return Op{kind: kindText, n: length, text: op.text[boff:end], attrs: op.attrs}
-}
-
-// rest returns the elements not yet taken, the current one cut at the
-// offset. It does not move the iterator.
-func (it *iterator) rest() []chunk {
-	if !it.hasNext() {
-		return nil
-	}
-	if it.offset == 0 {
-		return it.from(it.ci, it.oi)
-	}
-	saved := *it
-	first := it.next(0)
-	out := append([]chunk{newChunk([]Op{first})}, it.from(it.ci, it.oi)...)
-	*it = saved
-	return out
-}
-
-// from returns the chunks from element oi of chunk ci on.
-func (it *iterator) from(ci, oi int) []chunk {
-	if ci >= len(it.chunks) {
-		return nil
-	}
-	if oi == 0 {
-		return it.chunks[ci:]
-	}
-	out := make([]chunk, 0, len(it.chunks)-ci)
-	out = append(out, newChunk(it.chunks[ci].ops[oi:]))
-	return append(out, it.chunks[ci+1:]...)
 }
 
 // advanceUTF16 returns the byte offset units UTF-16 code units after byte
