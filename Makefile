@@ -1,7 +1,7 @@
 # Weft's build and test entry points. `make test` is what CI runs.
 SHELL := /bin/bash
 GO ?= go
-NODE_DIRS := tools/otoracle tools/sharedb-ref
+NODE_DIRS := tools/otoracle tools/sharedb-ref test/sharedb-client
 FUZZTIME ?= 30s
 
 .PHONY: all test test-go check deps-node fuzz bench build web web-check web-e2e
