@@ -152,6 +152,20 @@ function handleHTTP(namespaces, req, res) {
       }
     });
   }
+  const p = /^\/_test\/ns\/([^/]+)\/projections$/.exec(url.pathname);
+  if (req.method === 'POST' && p) {
+    const ns = namespaces.byName.get(decodeURIComponent(p[1]));
+    if (!ns) return reply(res, 404, {error: 'no such namespace'});
+    return readJSON(req, (err, body) => {
+      try {
+        if (err || !body) throw new Error('body must be a JSON object');
+        ns.backend.addProjection(body.name, body.target, body.fields);
+        reply(res, 204);
+      } catch (e) {
+        reply(res, 400, {error: e.message});
+      }
+    });
+  }
   const m = /^\/_test\/ns\/([^/]+)$/.exec(url.pathname);
   if (req.method === 'DELETE' && m) {
     const dropped = namespaces.drop(decodeURIComponent(m[1]), () => reply(res, 204));

@@ -88,10 +88,9 @@ function Backend(options) {
   this.errorHandler = typeof options.errorHandler === 'function' ?
     options.errorHandler : function() {};
   this._ns = null;
-  this._nsError = null;
-  this._nsWaiting = null;
+  // _chain is the promise of the control requests made so far.
+  this._chain = null;
   this._sockets = [];
-  this._closed = false;
 }
 module.exports = Backend;
 emitter.mixin(Backend);
@@ -132,29 +131,44 @@ Backend.prototype.namespaceOptions = function() {
   };
 };
 
-// _namespace calls back with the namespace name, creating it on first use.
+// _namespace calls back with the namespace name once every control request
+// made so far has completed, creating the namespace on first use.
 Backend.prototype._namespace = function(callback) {
-  if (this._ns || this._nsError) {
-    var backend = this;
-    return realSetImmediate(function() {
-      callback(backend._nsError, backend._ns);
-    });
-  }
-  if (this._nsWaiting) return this._nsWaiting.push(callback);
-  this._nsWaiting = [callback];
   var backend = this;
-  request('POST', '/_test/ns', this.namespaceOptions(), function(err, reply) {
-    if (!err && (!reply || typeof reply.ns !== 'string')) {
-      err = new Error('POST /_test/ns: reply has no ns');
-    }
-    backend._nsError = err || null;
-    backend._ns = err ? null : reply.ns;
-    var waiting = backend._nsWaiting;
-    backend._nsWaiting = null;
-    waiting.forEach(function(cb) {
-      cb(backend._nsError, backend._ns);
+  if (!this._chain) {
+    var options = this.namespaceOptions();
+    this._chain = new Promise(function(resolve, reject) {
+      request('POST', '/_test/ns', options, function(err, reply) {
+        if (!err && (!reply || typeof reply.ns !== 'string')) {
+          err = new Error('POST /_test/ns: reply has no ns');
+        }
+        if (err) return reject(err);
+        backend._ns = reply.ns;
+        resolve();
+      });
+    });
+    this._chain.catch(function() {});
+  }
+  this._chain.then(function() {
+    callback(null, backend._ns);
+  }, function(err) {
+    callback(err);
+  });
+};
+
+// _control queues a control request on the namespace after the ones before.
+Backend.prototype._control = function(method, path, body) {
+  var backend = this;
+  this._chain = this._chain.then(function() {
+    return new Promise(function(resolve, reject) {
+      var url = '/_test/ns/' + encodeURIComponent(backend._ns) + path;
+      request(method, url, body, function(err) {
+        if (err) return reject(err);
+        resolve();
+      });
     });
   });
+  this._chain.catch(function() {});
 };
 
 Backend.prototype.connect = function(connection, req, callback) {
@@ -179,28 +193,22 @@ Backend.prototype.listen = function() {
 };
 
 Backend.prototype.close = function(callback) {
-  this._closed = true;
   var sockets = this._sockets;
   this._sockets = [];
   sockets.forEach(function(socket) {
     socket._detach();
   });
-  var done = function(err) {
+  var finish = function(err) {
     if (callback) return callback(err);
     if (err) throw err;
   };
-  if (!this._ns) {
-    // Nothing was created, or creation is still under way: drop it once known.
-    if (!this._nsWaiting) return realSetImmediate(done);
-    return this._nsWaiting.push(function(err, ns) {
-      if (err) return done();
-      request('DELETE', '/_test/ns/' + encodeURIComponent(ns), undefined, function(err) {
-        done(err);
-      });
-    });
-  }
-  request('DELETE', '/_test/ns/' + encodeURIComponent(this._ns), undefined, function(err) {
-    done(err);
+  if (!this._chain) return realSetImmediate(finish);
+  var backend = this;
+  // A namespace that failed to be created has nothing to drop.
+  this._chain.then(function() {
+    request('DELETE', '/_test/ns/' + encodeURIComponent(backend._ns), undefined, finish);
+  }, function() {
+    finish();
   });
 };
 
@@ -213,10 +221,11 @@ Backend.prototype.addProjection = function(name, collection, fields) {
       throw new Error('Invalid field ' + key + ' - fields must be {somekey: true}. Subfields not currently supported.');
     }
   }
-  if (this._ns || this._nsWaiting) {
-    throw new Error('conformance shim: addProjection after the first connect is not supported');
-  }
   this.projections[name] = {target: collection, fields: fields};
+  // Once the namespace exists, later connections wait for this to land.
+  if (this._chain) {
+    this._control('POST', '/projections', {name: name, target: collection, fields: fields});
+  }
 };
 
 // use records middleware so test files load; it never runs.
@@ -264,7 +273,7 @@ ShimSocket.prototype._dial = function(ns) {
   this._ws = ws;
   var socket = this;
   ws.on('open', function() {
-    if (socket.readyState !== 1) return ws.close(1000);
+    if (socket.readyState !== 1) return ws.terminate();
     var queue = socket._queue;
     socket._queue = null;
     queue.forEach(function(data) {
@@ -310,5 +319,5 @@ ShimSocket.prototype.close = function(reason) {
 ShimSocket.prototype._detach = function() {
   this.readyState = 3;
   this._queue = null;
-  if (this._ws) this._ws.close(1000);
+  if (this._ws) this._ws.terminate();
 };
