@@ -4,7 +4,7 @@ GO ?= go
 NODE_DIRS := tools/otoracle tools/sharedb-ref
 FUZZTIME ?= 30s
 
-.PHONY: all test test-go check deps-node fuzz bench build
+.PHONY: all test test-go check deps-node fuzz bench build conformance
 
 all: check test
 
@@ -25,6 +25,14 @@ deps-node:
 # tests against the npm references (which fail, not skip, here).
 test: deps-node
 	WEFT_REQUIRE_ORACLE=1 $(GO) test -race -count=1 -timeout 25m ./...
+	$(MAKE) --no-print-directory conformance
+
+# conformance runs the client tests shipped in sharedb 7.0.0 through a
+# WebSocket shim, against the reference server it starts, or against the
+# server at CONFORMANCE_URL (name it with CONFORMANCE_SERVER), and writes
+# conformance/results/<server>.json. See conformance/README.md.
+conformance:
+	bash conformance/run.sh
 
 # check: formatting, vet and staticcheck.
 check:

@@ -90,7 +90,9 @@ function main() {
   fs.writeFileSync(opts.out, JSON.stringify(r, null, 2) + '\n');
   for (const f of r.failed) console.log('FAIL ' + f.title + '\n     ' + f.error);
   for (const t of r.notRun) console.log('NOT RUN ' + t);
-  for (const h of r.hookFailures) console.log('HOOK FAILED ' + h.title + '\n     ' + h.error);
+  // A failing hook matters through the tests it kept from running (notRun).
+  const hookLabel = r.notRun.length ? 'HOOK FAILED ' : 'note: hook failed (only excluded tests under it) ';
+  for (const h of r.hookFailures) console.log(hookLabel + h.title + '\n     ' + h.error);
   for (const t of r.staleExclusions) console.log('STALE EXCLUSION (no such test) ' + t);
   for (const t of r.excludedPassed) console.log('note: excluded test passed: ' + t);
   console.log(`conformance (${r.server}): ${r.total} tests, ${r.passed} passing, ${r.excluded} excluded ` +
