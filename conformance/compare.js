@@ -58,10 +58,13 @@ function outcomes(expected, run) {
   return out;
 }
 
-function judge(opts) {
-  const list = readJSON(opts.list, 'test list');
-  const run = readJSON(opts.mocha, 'mocha results');
-  const exclusions = readJSON(opts.exclusions, 'exclusions');
+function judgeFiles(opts) {
+  return judge(opts, readJSON(opts.list, 'test list'), readJSON(opts.mocha, 'mocha results'),
+    readJSON(opts.exclusions, 'exclusions'));
+}
+
+// judge compares a mocha JSON run with the dry-run list and the exclusions.
+function judge(opts, list, run, exclusions) {
   const expected = count(list.tests);
   const results = outcomes(expected, run);
   const excluded = results.filter((r) => r.title in exclusions);
@@ -86,7 +89,7 @@ function judge(opts) {
 
 function main() {
   const opts = args(process.argv.slice(2));
-  const r = judge(opts);
+  const r = judgeFiles(opts);
   fs.writeFileSync(opts.out, JSON.stringify(r, null, 2) + '\n');
   for (const f of r.failed) console.log('FAIL ' + f.title + '\n     ' + f.error);
   for (const t of r.notRun) console.log('NOT RUN ' + t);
@@ -102,4 +105,5 @@ function main() {
   process.exit(bad ? 1 : 0);
 }
 
-main();
+if (require.main === module) main();
+module.exports = {judge};

@@ -36,6 +36,8 @@ if [ -z "${CONFORMANCE_URL:-}" ]; then
 else
 	server_name=${CONFORMANCE_SERVER:-remote}
 fi
+echo "conformance: the runner's own tests and the control protocol of $server_name at $CONFORMANCE_URL"
+node --test test/
 echo "conformance: sharedb 7.0.0 client tests against $server_name at $CONFORMANCE_URL"
 
 raw="$PWD/.work/mocha-$server_name.json"

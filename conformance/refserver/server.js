@@ -142,7 +142,7 @@ function handleHTTP(namespaces, req, res) {
   const url = new URL(req.url, 'http://x');
   if (req.method === 'POST' && url.pathname === '/_test/ns') {
     return readJSON(req, (err, options) => {
-      if (err || options === null || typeof options !== 'object') {
+      if (err || options === null || typeof options !== 'object' || Array.isArray(options)) {
         return reply(res, 400, {error: 'body must be a JSON object'});
       }
       try {
@@ -158,7 +158,9 @@ function handleHTTP(namespaces, req, res) {
     if (!ns) return reply(res, 404, {error: 'no such namespace'});
     return readJSON(req, (err, body) => {
       try {
-        if (err || !body) throw new Error('body must be a JSON object');
+        if (err || !body || typeof body !== 'object' || Array.isArray(body)) {
+          throw new Error('body must be a JSON object');
+        }
         ns.backend.addProjection(body.name, body.target, body.fields);
         reply(res, 204);
       } catch (e) {
