@@ -4,7 +4,13 @@ GO ?= go
 NODE_DIRS := tools/otoracle tools/sharedb-ref test/sharedb-client
 FUZZTIME ?= 30s
 
-.PHONY: all test test-go check deps-node fuzz bench build web web-check web-e2e
+.PHONY: all test test-go check deps-node fuzz bench build web web-check web-e2e conformance
+	$(MAKE) --no-print-directory conformance
+
+# conformance runs ShareDB's own client test suite through a WebSocket shim
+# (conformance/run.sh; see conformance/README.md).
+conformance:
+	bash conformance/run.sh
 
 all: check test
 
@@ -29,6 +35,12 @@ deps-node:
 # servers of your own instead).
 test: deps-node
 	WEFT_REQUIRE_ORACLE=1 scripts/testenv/run.sh $(GO) test -race -count=1 -timeout 25m ./...
+	$(MAKE) --no-print-directory conformance
+
+# conformance runs ShareDB's own client test suite through a WebSocket shim
+# (conformance/run.sh; see conformance/README.md).
+conformance:
+	bash conformance/run.sh
 
 # check: formatting, vet and staticcheck.
 check:
