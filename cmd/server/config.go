@@ -29,6 +29,8 @@ type Config struct {
 	PostgresURL     string
 	RedisURL        string
 	RedisPrefix     string
+	// TestNamespaces mounts the conformance control protocol (test only).
+	TestNamespaces bool
 }
 
 // setting is one configuration knob: its flag, its environment mirror and
@@ -44,6 +46,9 @@ func settings(c *Config, origins *string, level *string) []setting {
 	}
 	dur := func(dst *time.Duration, def time.Duration) func(*flag.FlagSet, string, string) {
 		return func(fs *flag.FlagSet, n, u string) { fs.DurationVar(dst, n, def, u) }
+	}
+	boolean := func(dst *bool) func(*flag.FlagSet, string, string) {
+		return func(fs *flag.FlagSet, n, u string) { fs.BoolVar(dst, n, false, u) }
 	}
 	num := func(dst *int, def int) func(*flag.FlagSet, string, string) {
 		return func(fs *flag.FlagSet, n, u string) { fs.IntVar(dst, n, def, u) }
@@ -62,6 +67,7 @@ func settings(c *Config, origins *string, level *string) []setting {
 		{"postgres-url", "DATABASE_URL", "Postgres connection URL; when set, documents live in Postgres instead of the embedded store (required for several instances)", str(&c.PostgresURL, "")},
 		{"redis-url", "REDIS_URL", "Redis URL; when set, instances share edits and presence over Redis pub/sub instead of the in-process bus", str(&c.RedisURL, "")},
 		{"redis-prefix", "WEFT_REDIS_PREFIX", "prefix of Weft's Redis channel names, so deployments can share one Redis", str(&c.RedisPrefix, "weft:")},
+		{"test-namespaces", "WEFT_TEST_NAMESPACES", "TEST ONLY, never in production: serve /_test/ns, which lets anyone create and drop throwaway in-memory document spaces (for running sharedb's client test suite; see conformance/PROTOCOL.md)", boolean(&c.TestNamespaces)},
 		{"log-level", "WEFT_LOG_LEVEL", "debug, info, warn or error", str(level, "info")},
 		{"log-format", "WEFT_LOG_FORMAT", "text or json", str(&c.LogFormat, "text")},
 	}

@@ -32,6 +32,9 @@ func (s *server) routes() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	if s.testns != nil {
+		mux.Handle("/_test/", s.testns.Handler())
+	}
 	page := editorHandler(editor.FS)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {

@@ -16,6 +16,7 @@ import (
 	"github.com/weftdev/weft/internal/pubsub"
 	"github.com/weftdev/weft/internal/session"
 	"github.com/weftdev/weft/internal/store"
+	"github.com/weftdev/weft/internal/testns"
 )
 
 // server is one running Weft instance: its store, bus, session manager and
@@ -28,6 +29,8 @@ type server struct {
 	bus     session.PubSub
 	closeBs func() error
 	manager *session.Manager
+	// testns serves test namespaces; nil unless Config.TestNamespaces.
+	testns  *testns.Server
 	handler http.Handler
 	// stopResync ends the goroutine forwarding Redis reconnects.
 	stopResync context.CancelFunc
@@ -68,6 +71,12 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server,
 		rctx, cancel := context.WithCancel(context.Background())
 		s.stopResync = cancel
 		go s.forwardResync(rctx, r.Resync())
+	}
+	if cfg.TestNamespaces {
+		if s.testns, err = newTestNamespaces(cfg, logger); err != nil {
+			return nil, err
+		}
+		logger.Warn("test namespaces enabled (--test-namespaces): never use this in production")
 	}
 	s.handler = s.routes()
 	return s, nil
@@ -170,6 +179,11 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 func (s *server) close(ctx context.Context) error {
 	var errs []error
 	s.stopResync()
+	if s.testns != nil {
+		if err := s.testns.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("drop test namespaces: %w", err))
+		}
+	}
 	if s.manager != nil {
 		if err := s.manager.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("drain sessions: %w", err))
@@ -213,4 +227,25 @@ func displayAddr(a net.Addr) string {
 		return fmt.Sprintf("localhost:%d", tcp.Port)
 	}
 	return a.String()
+}
+
+// newTestNamespaces builds the test namespace server (--test-namespaces):
+// each namespace gets the connection settings of the main manager and
+// Weft's types plus the test types.
+func newTestNamespaces(cfg Config, logger *slog.Logger) (*testns.Server, error) {
+	base := session.Options{
+		Logger:         logger,
+		ReadLimit:      cfg.MaxMessageBytes,
+		SendQueue:      cfg.SendQueue,
+		PingInterval:   cfg.PingInterval,
+		PingTimeout:    cfg.PingTimeout,
+		OriginPatterns: cfg.AllowedOrigins,
+		IdleTimeout:    cfg.DocIdleTimeout,
+		SnapshotEvery:  int64(cfg.SnapshotEvery),
+	}
+	ts, err := testns.New(base, types.Registry().Types(), logger)
+	if err != nil {
+		return nil, fmt.Errorf("start test namespaces: %w", err)
+	}
+	return ts, nil
 }

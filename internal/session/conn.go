@@ -20,7 +20,9 @@ type conn struct {
 	closed chan struct{} // closed by closeWith
 	once   sync.Once
 	code   websocket.StatusCode // set once, before closed is closed
-	reason string
+	// minor12 records a handshake announcing protocol 1.2 or later.
+	minor12 atomic.Bool
+	reason  string
 
 	// owned by the read loop
 	subs    map[docKey]struct{}

@@ -20,6 +20,8 @@ type Manager struct {
 	commits  *committer
 	presence *presenceHub
 	queries  *queryHub
+	// projections are the named views of collections (see Projection).
+	projections *projectionSet
 
 	mu       sync.Mutex // guards docs, stopping
 	docs     map[docKey]*document
@@ -44,13 +46,18 @@ func New(opts Options) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	projs, err := newProjectionSet(o.Projections)
+	if err != nil {
+		return nil, err
+	}
 	m := &Manager{
-		opts:     o,
-		instance: randomID(),
-		docs:     make(map[docKey]*document),
-		stop:     make(chan struct{}),
-		conns:    make(map[*conn]struct{}),
-		shutDone: make(chan struct{}),
+		projections: projs,
+		opts:        o,
+		instance:    randomID(),
+		docs:        make(map[docKey]*document),
+		stop:        make(chan struct{}),
+		conns:       make(map[*conn]struct{}),
+		shutDone:    make(chan struct{}),
 	}
 	m.commits = newCommitter(o.Store, o.MaxCommitBatch, o.StoreTimeout)
 	m.presence = newPresenceHub(m)

@@ -60,7 +60,7 @@ type Options struct {
 	// MaxCommitBatch caps the documents in one Store.Commit (default 256).
 	MaxCommitBatch int
 	// MaxSubmitRetries bounds commit retries after losing the version race
-	// (default 16).
+	// (default 16; negative: no limit).
 	MaxSubmitRetries int
 	// InboxSize is a document's inbox capacity (default 256).
 	InboxSize int
@@ -70,6 +70,24 @@ type Options struct {
 	// with the store's head to catch ops a lossy PubSub dropped (default
 	// 30 s; negative disables).
 	HeadCheckInterval time.Duration
+
+	// DisablePresence turns presence off, as ShareDB without its presence
+	// option: p and ps messages get no reply and have no effect (pu and pr
+	// are still answered).
+	DisablePresence bool
+	// DoNotCommitNoOps acknowledges an op that is a no-op after transform
+	// without committing it (no new version); clients of protocol 1.2 get
+	// ERR_NO_OP, which the sharedb client treats as an ack.
+	DoNotCommitNoOps bool
+	// SuppressPublish commits ops without sending them to subscribers,
+	// other Managers or live queries (queries see them when they re-run).
+	SuppressPublish bool
+	// Projections are named, field-restricted views of json0 collections
+	// (see Projection). More can be added with Manager.AddProjection.
+	Projections []Projection
+	// QueryDialect chooses the query language of qf/qs (default
+	// QueryDialectWeft).
+	QueryDialect QueryDialect
 }
 
 func (o Options) withDefaults() (Options, error) {

@@ -22,6 +22,9 @@ func (c *conn) presenceRequest(ctx context.Context, req *request) *shareErr {
 	if !present || !ok || ch == "" {
 		return errf(CodeBadMessage, "Invalid presence channel")
 	}
+	if c.m.opts.DisablePresence && (req.a == "ps" || req.a == "p") {
+		return nil // as ShareDB without presence: no reply, no effect
+	}
 	switch req.a {
 	case "ps", "pu":
 		seq, has := req.m["seq"]

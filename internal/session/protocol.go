@@ -59,6 +59,7 @@ func (c *conn) handshake(req *request) *shareErr {
 			}
 		}
 	}
+	c.setProtocol(req.m["protocol"], req.m["protocolMinor"])
 	if id, present, ok := req.str("id"); present {
 		if !ok {
 			return errf(CodeBadMessage, "Invalid id")

@@ -50,7 +50,7 @@ func (d *document) handleSubmits(batch []*submitEv) {
 			return
 		}
 		d.loaded = false
-		if lerr := d.ensureLoaded(); lerr != nil || err != nil || attempt >= d.m.opts.MaxSubmitRetries {
+		if lerr := d.ensureLoaded(); lerr != nil || err != nil || d.retriesExhausted(attempt) {
 			e := errf(CodeMaxRetries, "Maximum submit retries exceeded")
 			if err != nil || lerr != nil {
 				d.m.opts.Logger.Error("commit", "collection", d.key.c, "doc", d.key.id, "err", err, "load", lerr)
@@ -138,6 +138,9 @@ func (d *document) process(s *submitEv) submitResult {
 		var res *submitResult
 		if missed, res = d.transformUp(&op); res != nil {
 			return *res
+		}
+		if d.skipNoOp(s, &op) {
+			return submitResult{err: errf(CodeNoOp, "Op is a no-op. Skipping apply.")}
 		}
 	}
 	if e := d.applyNew(&op); e != nil {
