@@ -2,6 +2,7 @@ package session
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/weftdev/weft/internal/ot"
 )
@@ -20,6 +21,9 @@ const (
 	// CodeTypeCannotBeProjected refuses reading a non-json0 document
 	// through a projection.
 	CodeTypeCannotBeProjected = "ERR_TYPE_CANNOT_BE_PROJECTED"
+	// CodeOpNotApplied refuses a json0 op whose path names a property of
+	// JavaScript's Object.prototype.
+	CodeOpNotApplied = "ERR_OT_OP_NOT_APPLIED"
 )
 
 // setProtocol records whether the handshake announced protocol 1.2 or
@@ -58,4 +62,66 @@ func (d *document) skipNoOp(s *submitEv, op *ot.Op) bool {
 func (d *document) retriesExhausted(attempt int) bool {
 	n := d.m.opts.MaxSubmitRetries
 	return n >= 0 && attempt >= n
+}
+
+// collection reads the request's collection name; names of
+// Object.prototype's properties are refused, as ShareDB 7 does.
+func (r *request) collection() (string, *shareErr) {
+	c, e := r.reqString("c", "collection")
+	if e == nil && reservedID(c) {
+		return "", errf(CodeBadMessage, "Invalid collection")
+	}
+	return c, e
+}
+
+// checkSubmittedJSON0 applies ShareDB's checks of an edit submitted to a
+// json0 document, before any transform: the op must be an array of objects
+// with an array p, and no path segment may name a property of
+// Object.prototype (compared as JavaScript would coerce it to a key).
+func (d *document) checkSubmittedJSON0(op *ot.Op) *shareErr {
+	if op.Create != nil || op.Del || d.typ == nil || d.typ.Name() != "json0" {
+		return nil
+	}
+	comps, ok := op.Edit.([]any)
+	if !ok {
+		return errf(CodeOpBadlyFormed, "json0 op must be an array")
+	}
+	for _, c := range comps {
+		cm, ok := c.(map[string]any)
+		if !ok {
+			return errf(CodeOpBadlyFormed, "Missing path")
+		}
+		if _, ok := cm["p"].([]any); !ok {
+			return errf(CodeOpBadlyFormed, "Missing path")
+		}
+	}
+	for _, c := range comps {
+		for _, seg := range c.(map[string]any)["p"].([]any) {
+			if reservedID(jsKey(seg)) {
+				return errf(CodeOpNotApplied, "Invalid path segment")
+			}
+		}
+	}
+	return nil
+}
+
+// jsKey is the property key JavaScript makes of a path segment (String(v)
+// for strings and arrays of strings; other values never name a reserved
+// property).
+func jsKey(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				return ""
+			}
+			parts[i] = s
+		}
+		return strings.Join(parts, ",")
+	}
+	return ""
 }

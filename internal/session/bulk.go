@@ -54,7 +54,7 @@ func parseBulk(req *request) (items []bulkItem, mapForm bool, e *shareErr) {
 // bulkRequest answers bf, bs and bu. Catch-up ops for the object form are
 // sent before the reply; the array form replies with a map of snapshots.
 func (c *conn) bulkRequest(ctx context.Context, req *request) *shareErr {
-	coll, e := req.reqString("c", "collection")
+	coll, e := req.collection()
 	if e != nil {
 		return e
 	}

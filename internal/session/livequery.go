@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 
@@ -116,6 +117,9 @@ func (h *queryHub) poll(q *liveQuery) {
 			continue
 		}
 		q.mu.Lock()
+		if q.q.mem != nil && len(q.q.mem.sort) == 0 {
+			rows = keepOrder(q.ids, rows)
+		}
 		diff, ids := queryDiff(q.ids, rows)
 		q.ids = ids
 		q.mu.Unlock()
@@ -182,11 +186,11 @@ func (c *conn) queryRequest(ctx context.Context, req *request) *shareErr {
 		c.reply(newMsg().str("a", "qu").any("id", qid).bytes())
 		return nil
 	}
-	coll, e := req.reqString("c", "collection")
+	coll, e := req.collection()
 	if e != nil {
 		return e
 	}
-	q, e := parseQuery(req.m["q"])
+	q, e := c.m.parseQuery(req.m["q"])
 	if e != nil {
 		return e
 	}
@@ -195,6 +199,9 @@ func (c *conn) queryRequest(ctx context.Context, req *request) *shareErr {
 		return e
 	}
 	rows, err := c.m.runQuery(ctx, coll, q)
+	if se := (*shareErr)(nil); errors.As(err, &se) {
+		return se
+	}
 	if err != nil {
 		c.m.opts.Logger.Error("query", "collection", coll, "err", err)
 		return errInternal

@@ -19,7 +19,7 @@ type presenceEv struct {
 // presenceRequest answers ps, pu, p and pr.
 func (c *conn) presenceRequest(ctx context.Context, req *request) *shareErr {
 	ch, present, ok := req.str("ch")
-	if !present || !ok || ch == "" {
+	if !present || !ok || ch == "" || reservedID(ch) {
 		return errf(CodeBadMessage, "Invalid presence channel")
 	}
 	if c.m.opts.DisablePresence && (req.a == "ps" || req.a == "p") {

@@ -75,7 +75,7 @@ func (c *conn) handshake(req *request) *shareErr {
 
 // docTarget reads and checks c and d.
 func docTarget(req *request) (string, string, *shareErr) {
-	coll, e := req.reqString("c", "collection")
+	coll, e := req.collection()
 	if e != nil {
 		return "", "", e
 	}

@@ -26,6 +26,9 @@ type query struct {
 	sort   []sortKey
 	skip   int
 	limit  int // -1: none
+	// mem, when set, is a QueryDialectShareDBMemory query; the fields
+	// above are then unused.
+	mem *memoryQuery
 }
 
 type sortKey struct {
@@ -100,6 +103,9 @@ type row struct {
 }
 
 func (q *query) matches(r *row) bool {
+	if q.mem != nil {
+		return q.mem.matches(r)
+	}
 	if r.typ == nil {
 		return false
 	}
@@ -151,6 +157,12 @@ func (m *Manager) runQuery(ctx context.Context, coll string, q *query) ([]*row, 
 			break
 		}
 		after = ids[len(ids)-1]
+	}
+	if q.mem != nil {
+		if se := q.mem.order(rows); se != nil {
+			return nil, se
+		}
+		return rows, nil
 	}
 	q.order(rows)
 	if q.skip >= len(rows) {

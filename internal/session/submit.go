@@ -117,6 +117,9 @@ func (d *document) broadcast(e *tailEntry) {
 // appended to the tail (not yet committed).
 func (d *document) process(s *submitEv) submitResult {
 	op := s.op
+	if e := d.checkSubmittedJSON0(&op); e != nil {
+		return submitResult{err: e}
+	}
 	if op.Create != nil {
 		typ, err := d.m.opts.Registry.Lookup(op.Create.Type)
 		if err != nil {

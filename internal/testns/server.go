@@ -17,6 +17,8 @@ import (
 	"github.com/weftdev/weft/internal/store"
 )
 
+var errUnknown = errors.New("unknown namespace")
+
 // Server owns the test namespaces and serves the control protocol.
 type Server struct {
 	base     session.Options
@@ -145,7 +147,7 @@ func (s *Server) lookup(name string) *namespace {
 func (s *Server) addProjection(w http.ResponseWriter, r *http.Request) {
 	ns := s.lookup(r.PathValue("ns"))
 	if ns == nil {
-		http.NotFound(w, r)
+		writeError(w, http.StatusNotFound, errUnknown)
 		return
 	}
 	var p projection
@@ -167,7 +169,7 @@ func (s *Server) addProjection(w http.ResponseWriter, r *http.Request) {
 func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 	ns := s.lookup(r.PathValue("ns"))
 	if ns == nil {
-		http.NotFound(w, r)
+		writeError(w, http.StatusNotFound, errUnknown)
 		return
 	}
 	ns.m.Handler().ServeHTTP(w, r)
@@ -180,7 +182,7 @@ func (s *Server) drop(w http.ResponseWriter, r *http.Request) {
 	delete(s.spaces, name)
 	s.mu.Unlock()
 	if ns == nil {
-		http.NotFound(w, r)
+		writeError(w, http.StatusNotFound, errUnknown)
 		return
 	}
 	if err := ns.close(r.Context()); err != nil {

@@ -60,8 +60,8 @@ func (numberType) Apply(snapshot, op any) (any, error) {
 }
 
 func (numberType) Transform(op, _ any, _ ot.Side) (any, error) { return op, nil }
-func (numberType) Compose(_, _ any) (any, error)                { return nil, errNoCompose }
-func (numberType) Normalize(op any) (any, error)                { return op, nil }
+func (numberType) Compose(_, _ any) (any, error)               { return nil, errNoCompose }
+func (numberType) Normalize(op any) (any, error)               { return op, nil }
 
 func (numberType) Validate(_, op any) error {
 	if _, ok := op.(float64); !ok {
