@@ -57,5 +57,22 @@ start=$(date +%s%N)
 )
 end=$(date +%s%N)
 mkdir -p results
-node compare.js --mocha "$raw" --list "$list" --exclusions exclusions.json --server "$server_name" \
+# exclusions-<server>.json lists tests excluded for that server only (each
+# with its reason); they are added to the shared list.
+excl=exclusions.json
+if [ -f "exclusions-$server_name.json" ]; then
+	excl="$PWD/.work/exclusions-$server_name.merged.json"
+	node -e '
+const fs = require("fs");
+const all = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+const extra = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+for (const k of Object.keys(extra)) {
+  if (k in all) throw new Error("listed in both exclusion files: " + k);
+  all[k] = extra[k];
+}
+fs.writeFileSync(process.argv[3], JSON.stringify(all, null, 2));
+' exclusions.json "exclusions-$server_name.json" "$excl"
+	echo "conformance: $(node -p 'Object.keys(require(process.argv[1])).length' "$PWD/exclusions-$server_name.json") tests excluded for $server_name only (exclusions-$server_name.json)"
+fi
+node compare.js --mocha "$raw" --list "$list" --exclusions "$excl" --server "$server_name" \
 	--wall-ms $(( (end - start) / 1000000 )) --out "results/$server_name.json"

@@ -182,7 +182,8 @@ func (c *conn) pingLoop(ctx context.Context) {
 // channels (broadcasting null presence) and live queries.
 func (c *conn) leaveAll(ctx context.Context) {
 	for k := range c.subs {
-		_, _ = c.m.send(ctx, k.c, k.id, &unsubEv{conn: c})
+		target, proj := c.m.resolve(k.c)
+		_, _ = c.m.send(ctx, target, k.id, &unsubEv{conn: c, proj: proj})
 	}
 	for ch := range c.rooms {
 		c.m.presence.unsubscribe(c, ch)

@@ -31,7 +31,8 @@ type document struct {
 	tail        []tailEntry // the ops before version, oldest first
 	snapVersion int64       // newest snapshot version known to be stored
 	subs        map[*conn]struct{}
-	unsubscribe func() // cancels the PubSub subscription
+	projSubs    map[projSub]struct{} // subscriptions through projections
+	unsubscribe func()               // cancels the PubSub subscription
 }
 
 // tailEntry is a committed op with its encoded broadcast message.
@@ -136,10 +137,7 @@ func (d *document) handle(ev event) {
 	case *fetchEv:
 		d.handleFetch(e)
 	case *unsubEv:
-		delete(d.subs, e.conn)
-		if e.done != nil {
-			close(e.done)
-		}
+		d.removeSub(e)
 	case *snapEv:
 		d.handleSnap(e)
 	case *opsEv:

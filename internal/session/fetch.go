@@ -12,6 +12,7 @@ type fetchEv struct {
 	req       *request // single requests: for the error echo
 	a         string   // "f" or "s"
 	subscribe bool
+	proj      *projection // set when read through a projection
 	v         int64
 	hasV      bool
 	// result, for bulk requests, receives the snapshot JSON (nil when the
@@ -23,6 +24,7 @@ type fetchEv struct {
 type unsubEv struct {
 	conn *conn
 	done chan struct{}
+	proj *projection // set for a subscription through a projection
 }
 
 // opsEv asks for the ops since from (catch-up before a subscribe).
@@ -87,6 +89,10 @@ type snapResult struct {
 }
 
 func (d *document) handleFetch(e *fetchEv) {
+	if e.proj != nil {
+		d.handleProjectedFetch(e)
+		return
+	}
 	if se := d.ensureLoaded(); se != nil {
 		if e.result != nil {
 			e.result <- bareError(se)

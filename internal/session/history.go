@@ -12,6 +12,7 @@ func (c *conn) history(ctx context.Context, req *request) *shareErr {
 	if e != nil {
 		return e
 	}
+	coll, proj := c.m.resolve(coll)
 	rid, ok := req.m["id"]
 	if !ok || rid == nil {
 		return errf(CodeBadMessage, "Missing query ID")
@@ -46,6 +47,11 @@ func (c *conn) history(ctx context.Context, req *request) *shareErr {
 	if err != nil {
 		c.m.opts.Logger.Error("history", "collection", coll, "doc", id, "err", err)
 		return errInternal
+	}
+	if proj != nil {
+		if snap, e = projectSnapshot(proj, snap); e != nil {
+			return e
+		}
 	}
 	m := newMsg().any("id", rid).num("v", snap.Version)
 	if snap.Type == "" {

@@ -81,15 +81,27 @@ func (h *queryHub) stopAll() {
 
 // changed is called by a document after it applies a committed op. It
 // never blocks.
-func (h *queryHub) changed(coll, id, src string, msg []byte) {
+// project encodes the op for a query through a projection (nil: none).
+// A deleted document leaves the results (a remove diff) before its delete
+// op is forwarded, as in ShareDB.
+func (h *queryHub) changed(coll, id, src string, msg []byte, del bool, project func(*projection) []byte) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for q := range h.byColl[coll] {
 		q.mu.Lock()
-		in := slices.Contains(q.ids, id)
+		i := slices.Index(q.ids, id)
+		in := i >= 0
+		if in && del {
+			q.ids = slices.Delete(q.ids, i, i+1)
+			q.conn.enqueue(removeDiff(q.id, i))
+		}
 		q.mu.Unlock()
 		if in && q.conn.src() != src {
-			q.conn.enqueue(msg)
+			if q.q.proj == nil {
+				q.conn.enqueue(msg)
+			} else if pm := project(q.q.proj); pm != nil {
+				q.conn.enqueue(pm)
+			}
 		}
 		q.markDirty()
 	}
@@ -194,6 +206,7 @@ func (c *conn) queryRequest(ctx context.Context, req *request) *shareErr {
 	if e != nil {
 		return e
 	}
+	coll, q.proj = c.m.resolve(coll)
 	known, e := parseKnown(req)
 	if e != nil {
 		return e

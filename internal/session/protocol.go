@@ -105,9 +105,10 @@ func (c *conn) docRequest(ctx context.Context, req *request) *shareErr {
 	if e != nil {
 		return e
 	}
+	target, proj := c.m.resolve(coll)
 	if req.a == "u" {
 		done := make(chan struct{})
-		gone, err := c.m.send(ctx, coll, id, &unsubEv{conn: c, done: done})
+		gone, err := c.m.send(ctx, target, id, &unsubEv{conn: c, done: done, proj: proj})
 		if err == nil {
 			waitDone(done, gone)
 		}
@@ -119,11 +120,11 @@ func (c *conn) docRequest(ctx context.Context, req *request) *shareErr {
 	if e != nil {
 		return e
 	}
-	if hasV {
+	if hasV && proj == nil {
 		v = c.catchUp(ctx, coll, id, v)
 	}
-	ev := &fetchEv{conn: c, req: req, a: req.a, subscribe: req.a == "s", v: v, hasV: hasV}
-	if _, err := c.m.send(ctx, coll, id, ev); err != nil {
+	ev := &fetchEv{conn: c, req: req, a: req.a, subscribe: req.a == "s", v: v, hasV: hasV, proj: proj}
+	if _, err := c.m.send(ctx, target, id, ev); err != nil {
 		return errInternal
 	}
 	if ev.subscribe {
@@ -145,7 +146,8 @@ func (c *conn) submit(ctx context.Context, req *request) *shareErr {
 	if e != nil {
 		return e
 	}
-	ev := &submitEv{conn: c, req: req}
+	target, proj := c.m.resolve(coll)
+	ev := &submitEv{conn: c, req: req, proj: proj}
 	if ev.op.Version, ev.hasV, e = req.version("v"); e != nil {
 		return e
 	}
@@ -155,7 +157,7 @@ func (c *conn) submit(ctx context.Context, req *request) *shareErr {
 	if e = readOpBody(req, &ev.op); e != nil {
 		return e
 	}
-	if _, err := c.m.send(ctx, coll, id, ev); err != nil {
+	if _, err := c.m.send(ctx, target, id, ev); err != nil {
 		return errInternal
 	}
 	return nil

@@ -29,6 +29,8 @@ type query struct {
 	// mem, when set, is a QueryDialectShareDBMemory query; the fields
 	// above are then unused.
 	mem *memoryQuery
+	// proj, when set, restricts the results' data (matching sees it all).
+	proj *projection
 }
 
 type sortKey struct {
@@ -130,6 +132,18 @@ func (q *query) matches(r *row) bool {
 
 // run evaluates the query over every document of coll.
 func (m *Manager) runQuery(ctx context.Context, coll string, q *query) ([]*row, error) {
+	rows, err := m.runQueryAll(ctx, coll, q)
+	if err != nil || q.proj == nil {
+		return rows, err
+	}
+	if rows, se := projectRows(q.proj, rows); se != nil {
+		return nil, se
+	} else {
+		return rows, nil
+	}
+}
+
+func (m *Manager) runQueryAll(ctx context.Context, coll string, q *query) ([]*row, error) {
 	var rows []*row
 	after := ""
 	for {

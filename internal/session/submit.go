@@ -12,6 +12,7 @@ type submitEv struct {
 	req  *request
 	op   ot.Op
 	hasV bool
+	proj *projection // set when submitted through a projection
 }
 
 // submitResult is the outcome of one submit within a batch.
@@ -90,10 +91,8 @@ func (d *document) reply(batch []*submitEv, results []submitResult) {
 			s.conn.reply(s.req.errorReply(r.err))
 			continue
 		}
-		for _, e := range r.missed {
-			s.conn.reply(e.msg)
-		}
-		s.conn.reply(ackMessage(d.key.c, d.key.id, s.op.Src, s.op.Seq, r.ack))
+		d.replyMissed(s, r.missed)
+		s.conn.reply(ackMessage(s.coll(d), d.key.id, s.op.Src, s.op.Seq, r.ack))
 		if r.op != nil {
 			d.broadcast(r.op)
 			d.publish(r.op)
@@ -109,7 +108,8 @@ func (d *document) broadcast(e *tailEntry) {
 			c.enqueue(e.msg)
 		}
 	}
-	d.m.queries.changed(d.key.c, d.key.id, e.op.Src, e.msg)
+	d.broadcastProjected(e)
+	d.m.queries.changed(d.key.c, d.key.id, e.op.Src, e.msg, e.op.Del, func(p *projection) []byte { return d.projectedMsg(p, e) })
 }
 
 // process runs one submit against the current state: type lookup,
@@ -145,6 +145,9 @@ func (d *document) process(s *submitEv) submitResult {
 		if d.skipNoOp(s, &op) {
 			return submitResult{err: errf(CodeNoOp, "Op is a no-op. Skipping apply.")}
 		}
+	}
+	if s.proj != nil && !s.proj.opAllowed(d.typ, &op) {
+		return submitResult{err: errf(CodeOpNotAllowedInProjection, "Operation invalid in projected collection")}
 	}
 	if e := d.applyNew(&op); e != nil {
 		return submitResult{err: e}
