@@ -21,6 +21,8 @@ import (
 //	/ws, or / with a WebSocket upgrade   ShareDB protocol
 //	/api/                                 REST API
 //	/healthz                              liveness ("ok")
+//	/_test/                               test namespaces with --test-namespaces
+//	                                      (conformance/PROTOCOL.md), else 404
 //	/assets/...                           editor bundle
 //	anything else                         the editor page (it routes client-side)
 func (s *server) routes() http.Handler {
@@ -34,6 +36,8 @@ func (s *server) routes() http.Handler {
 	})
 	if s.testns != nil {
 		mux.Handle("/_test/", s.testns.Handler())
+	} else {
+		mux.Handle("/_test/", http.NotFoundHandler())
 	}
 	page := editorHandler(editor.FS)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
