@@ -24,7 +24,7 @@ func TestConformanceSuite(t *testing.T) {
 		}
 		t.Skip("conformance suite needs Node.js; `make test` runs it")
 	}
-	p := startBinary(t, t.TempDir(), "--test-namespaces", "--log-level", "warn")
+	p := startBinary(t, t.TempDir(), "--test-namespaces")
 	if code, _ := httpGet(t, "http://"+p.addr+"/_test/ns/none/ws"); code != 404 {
 		t.Fatalf("GET unknown namespace: %d, want 404", code)
 	}
