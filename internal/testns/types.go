@@ -98,7 +98,7 @@ func (deserializedType) Apply(snapshot, op any) (any, error) {
 	arr, ok := snapshot.([]any)
 	_, v, isInsert := insertOp(op)
 	if !ok || !isInsert {
-		return nil, errors.New("Op not recognized")
+		return nil, refError("Op not recognized")
 	}
 	return append([]any{v}, arr...), nil
 }
@@ -107,7 +107,7 @@ func (deserializedType) Transform(op, other any, side ot.Side) (any, error) {
 	i, v, ok1 := insertOp(op)
 	j, _, ok2 := insertOp(other)
 	if !ok1 || !ok2 {
-		return nil, errors.New("Op not recognized")
+		return nil, refError("Op not recognized")
 	}
 	if j < i || (j == i && side == ot.Left) {
 		i++
@@ -148,7 +148,7 @@ func (presenceTestType) Create(data any) (any, error) {
 func textOp(op any) (index int, value string, del int, err error) {
 	m, ok := op.(map[string]any)
 	if !ok {
-		return 0, "", 0, errors.New("Invalid op")
+		return 0, "", 0, refError("Invalid op")
 	}
 	idx, _ := m["index"].(float64)
 	if v, ok := m["value"].(string); ok && v != "" {
@@ -157,13 +157,13 @@ func textOp(op any) (index int, value string, del int, err error) {
 	if d, ok := m["del"].(float64); ok && d > 0 {
 		return int(idx), "", int(d), nil
 	}
-	return 0, "", 0, errors.New("Invalid op")
+	return 0, "", 0, refError("Invalid op")
 }
 
 func (presenceTestType) Apply(snapshot, op any) (any, error) {
 	s, ok := snapshot.(string)
 	if !ok {
-		return nil, errors.New("Invalid snapshot")
+		return nil, refError("Invalid snapshot")
 	}
 	idx, value, del, err := textOp(op)
 	if err != nil {
@@ -204,10 +204,14 @@ func (presenceTestType) TransformPresence(presence, op any, isOwnOp bool) (any, 
 		return presence, nil
 	}
 	if !isNum {
-		return nil, errors.New("Presence index is not a number")
+		return nil, refError("Presence index is not a number")
 	}
 	if value != "" {
 		return map[string]any{"index": pi + float64(len(utf16.Encode([]rune(value))))}, nil
 	}
 	return map[string]any{"index": pi - float64(del)}, nil
 }
+
+// refError returns an error with the reference's message verbatim (the
+// messages start with a capital letter, as in the JavaScript test types).
+func refError(msg string) error { return errors.New(msg) }
