@@ -169,6 +169,9 @@ func (s *Server) addProjection(w http.ResponseWriter, r *http.Request) {
 func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 	ns := s.lookup(r.PathValue("ns"))
 	if ns == nil {
+		// A refused upgrade ends the connection: WebSocket clients do not
+		// reuse it, and some never close it themselves.
+		w.Header().Set("Connection", "close")
 		writeError(w, http.StatusNotFound, errUnknown)
 		return
 	}
