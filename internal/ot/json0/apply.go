@@ -233,8 +233,9 @@ func (t *Type) applyComponent(c map[string]any, l *location, u *undoLog) error {
 		}
 		return u.setProp(l, v)
 	}
+	m := instructions(c)
 	switch {
-	case has(c, "na"):
+	case m&hasNA != 0:
 		cur, err := getIn(l.elem, l.key)
 		if err != nil {
 			return err
@@ -243,23 +244,23 @@ func (t *Type) applyComponent(c map[string]any, l *location, u *undoLog) error {
 			return errNotNumber
 		}
 		return u.setProp(l, addNumbers(cur, cloneJSON(c["na"])))
-	case has(c, "li") && has(c, "ld"):
+	case m&(hasLI|hasLD) == hasLI|hasLD:
 		if _, ok := l.elem.([]any); !ok {
 			return errNotList
 		}
 		return u.setProp(l, cloneJSON(c["li"]))
-	case has(c, "li"):
+	case m&hasLI != 0:
 		return u.splice(l, 0, []any{cloneJSON(c["li"])})
-	case has(c, "ld"):
+	case m&hasLD != 0:
 		return u.splice(l, 1, nil)
-	case has(c, "lm"):
+	case m&hasLM != 0:
 		return u.move(l, c["lm"])
-	case has(c, "oi"):
+	case m&hasOI != 0:
 		if err := checkObj(l.elem); err != nil {
 			return err
 		}
 		return u.setProp(l, cloneJSON(c["oi"]))
-	case has(c, "od"):
+	case m&hasOD != 0:
 		if err := checkObj(l.elem); err != nil {
 			return err
 		}
@@ -364,3 +365,35 @@ func convertToText(c map[string]any) {
 // refError returns an error carrying one of the reference's own messages,
 // which ShareDB forwards to clients verbatim (hence their capitals).
 func refError(msg string) error { return errors.New(msg) }
+
+// Instruction keys present in a component, as bits.
+const (
+	hasNA uint8 = 1 << iota
+	hasLI
+	hasLD
+	hasLM
+	hasOI
+	hasOD
+)
+
+// instructions returns which instruction keys c holds, in one pass.
+func instructions(c map[string]any) uint8 {
+	var m uint8
+	for k := range c {
+		switch k {
+		case "na":
+			m |= hasNA
+		case "li":
+			m |= hasLI
+		case "ld":
+			m |= hasLD
+		case "lm":
+			m |= hasLM
+		case "oi":
+			m |= hasOI
+		case "od":
+			m |= hasOD
+		}
+	}
+	return m
+}
