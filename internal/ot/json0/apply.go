@@ -197,16 +197,18 @@ func (t *Type) applyOp(r *root, op []any, u *undoLog) error {
 		if !ok {
 			return errMissingPath
 		}
-		if isLegacyString(c) {
+		m := instructions(c)
+		if m&hasLegacy != 0 {
 			c = cloneComponent(c)
 			convertFromText(c)
+			m |= hasT | hasO
 		}
 		path, _ := c["p"].([]any)
 		l, err := walk(r, path)
 		if err != nil {
 			return err
 		}
-		if err := t.applyComponent(c, &l, u); err != nil {
+		if err := t.applyComponent(c, m, &l, u); err != nil {
 			return err
 		}
 	}
@@ -221,8 +223,9 @@ func checkObj(elem any) error {
 	return errors.New("Referenced element not an object (it was " + stringify(elem) + ")")
 }
 
-func (t *Type) applyComponent(c map[string]any, l *location, u *undoLog) error {
-	if sub := t.subtype(field(c, "t")); sub != nil && has(c, "o") {
+func (t *Type) applyComponent(c map[string]any, m uint16, l *location, u *undoLog) error {
+	if m&(hasT|hasO) == hasT|hasO && t.subtype(c["t"]) != nil {
+		sub := t.subtype(c["t"])
 		cur, err := getIn(l.elem, l.key)
 		if err != nil {
 			return err
@@ -233,7 +236,6 @@ func (t *Type) applyComponent(c map[string]any, l *location, u *undoLog) error {
 		}
 		return u.setProp(l, v)
 	}
-	m := instructions(c)
 	switch {
 	case m&hasNA != 0:
 		cur, err := getIn(l.elem, l.key)
@@ -368,18 +370,21 @@ func refError(msg string) error { return errors.New(msg) }
 
 // Instruction keys present in a component, as bits.
 const (
-	hasNA uint8 = 1 << iota
+	hasNA uint16 = 1 << iota
 	hasLI
 	hasLD
 	hasLM
 	hasOI
 	hasOD
+	hasO
+	hasT      // t is truthy
+	hasLegacy // si or sd is non-null
 )
 
 // instructions returns which instruction keys c holds, in one pass.
-func instructions(c map[string]any) uint8 {
-	var m uint8
-	for k := range c {
+func instructions(c map[string]any) uint16 {
+	var m uint16
+	for k, v := range c {
 		switch k {
 		case "na":
 			m |= hasNA
@@ -393,6 +398,16 @@ func instructions(c map[string]any) uint8 {
 			m |= hasOI
 		case "od":
 			m |= hasOD
+		case "o":
+			m |= hasO
+		case "t":
+			if truthy(v) {
+				m |= hasT
+			}
+		case "si", "sd":
+			if v != nil {
+				m |= hasLegacy
+			}
 		}
 	}
 	return m
