@@ -70,7 +70,7 @@ async function interleave(x, y, a, b) {
 
 // pinFlags keeps the rich-text remote cursor name flags shown (they
 // otherwise fade a few seconds after a move) for a screenshot.
-const pinFlags = (page) => page.evaluate(() => {
+export const pinFlags = (page) => page.evaluate(() => {
   for (const t of window.weft.editor.flagTimers?.values() || []) clearTimeout(t);
   for (const el of document.querySelectorAll('.ql-cursor-caret-container')) el.classList.add('hover');
 });
@@ -127,11 +127,13 @@ async function screenshots({browser, base, open, docsShots}, alice, bob) {
     const q = window.weft.quill;
     q.setSelection(q.getText().indexOf('Go server'), 'Go server'.length, 'user');
   });
-  await bob.page.waitForSelector('.ql-cursor-caret-container.hover');
-  await alice.page.waitForSelector('.ql-cursor-caret-container.hover');
+  await alice.page.waitForSelector('.ql-cursor:not(.hidden) [data-testid=remote-cursor-name]:text-is("Bob Heron")', {state: 'attached'});
+  await bob.page.waitForFunction(() => document.querySelector('.ql-cursor:not(.hidden) .ql-cursor-selections') &&
+    window.weft.presence.remotePresences && Object.values(window.weft.presence.remotePresences).some((v) => v?.length === 9));
   for (const p of [alice, bob]) {
     await p.page.waitForSelector('[data-testid=presence-list][data-count="2"]');
     await pinFlags(p.page);
+    await p.page.mouse.move(1270, 790); // no hover effects in the picture
   }
   const shot = (p) => p.page.screenshot({animations: 'disabled', caret: 'hide'});
   await sideBySide(browser, join(docsShots, 'editing-session.png'),
@@ -141,6 +143,7 @@ async function screenshots({browser, base, open, docsShots}, alice, bob) {
   await home.page.waitForSelector(`[data-testid=doc-row][data-id="${rich}"][data-type=rich-text]`);
   await home.page.waitForSelector(`[data-testid=doc-row][data-id="${plain}"][data-type=text-unicode]`);
   await home.page.waitForSelector('[data-testid=connection-status][data-state=connected]');
+  await home.page.mouse.move(1270, 790);
   await home.page.screenshot({path: join(docsShots, 'home.png'), animations: 'disabled', caret: 'hide'});
   await home.ctx.close();
 }

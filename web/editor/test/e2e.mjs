@@ -14,7 +14,7 @@ import {tmpdir} from 'node:os';
 import {join, dirname} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {chromium} from 'playwright-core';
-import {collab} from './collab.mjs';
+import {collab, pinFlags} from './collab.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shots = process.argv[2] || mkdtempSync(join(tmpdir(), 'weft-shots-'));
@@ -97,7 +97,8 @@ try {
   check(same[0] === same[1], 'both replicas equal');
   // Bob selects a word so Alice sees a highlighted selection and a flag.
   await b.page.locator('.ql-editor p').last().dblclick();
-  await a.page.waitForSelector('.ql-cursor-caret-container.hover');
+  await a.page.waitForFunction(() => Object.values(window.weft.presence.remotePresences).some((v) => v?.length > 0));
+  await pinFlags(a.page);
   await a.page.screenshot({path: join(shots, 'rich-two-users.png')});
 
   // Offline editing: Alice's network drops; edits queue and flush on return.
