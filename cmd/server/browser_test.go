@@ -53,7 +53,8 @@ var checksRE = regexp.MustCompile(`(?m)^checks: (\d+) passed, (\d+) failed$`)
 // TestEditorInChromium drives the browser editor served by the built
 // server in headless Chromium (web/editor/test/e2e.mjs with WEFT_URL): two
 // people typing interleaved text in rich and plain text documents, remote
-// cursors, offline edits arriving once, history, exports, and the README's
+// cursors, offline edits arriving once, a server outage (through a proxy
+// that cuts every connection), history, exports, and the README's
 // screenshots, written to docs/screenshots.
 func TestEditorInChromium(t *testing.T) {
 	editorDir, err := filepath.Abs("../../web/editor")
@@ -67,12 +68,13 @@ func TestEditorInChromium(t *testing.T) {
 	}
 	start := time.Now()
 	p := startBinary(t, t.TempDir())
+	proxy := startOutageProxy(t, p.addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", "test/e2e.mjs", t.TempDir())
 	cmd.Dir = editorDir
-	cmd.Env = append(os.Environ(), "WEFT_URL=http://"+p.addr, "CHROMIUM="+chromium,
-		"WEFT_DOCS_SCREENSHOTS="+docsShots)
+	cmd.Env = append(os.Environ(), "WEFT_URL=http://"+proxy.addr, "WEFT_OUTAGE_URL="+proxy.control,
+		"CHROMIUM="+chromium, "WEFT_DOCS_SCREENSHOTS="+docsShots)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	runErr := cmd.Run()
@@ -85,6 +87,9 @@ func TestEditorInChromium(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "\nFAIL ") || strings.HasPrefix(out.String(), "FAIL ") {
 		t.Fatalf("editor suite reported a failed check:\n%s", out.String())
+	}
+	if strings.Contains(out.String(), "skip server outage") {
+		t.Fatalf("editor suite skipped the outage checks:\n%s", out.String())
 	}
 	for _, name := range []string{"home.png", "editing-session.png"} {
 		b, err := os.ReadFile(filepath.Join(docsShots, name))

@@ -5,7 +5,8 @@
 // server (reference ShareDB behind it; needs `make deps-node`). Needs
 // /usr/bin/chromium (or CHROMIUM=path). WEFT_DOCS_SCREENSHOTS=dir writes the
 // README's screenshots (home.png, editing-session.png) there instead of into
-// shotsDir. Prints one `ok`/`FAIL` line per check and exits non-zero on any
+// shotsDir. WEFT_OUTAGE_URL: an endpoint where POST ?down=1 cuts every
+// connection to the server and refuses new ones, ?down=0 ends that. Prints one `ok`/`FAIL` line per check and exits non-zero on any
 // failure.
 import {spawn} from 'node:child_process';
 import {createInterface} from 'node:readline';
@@ -123,9 +124,12 @@ try {
 
   // Server outage: both keep editing; the status says reconnecting with the
   // unsent count; everything converges when the server returns.
-  // Only the dev server can simulate an outage (POST /__dev/ws).
-  if (dev) {
-    await fetch(base + '/__dev/ws?down=1', {method: 'POST'});
+  // The dev server simulates an outage at POST /__dev/ws; against a Weft
+  // server, WEFT_OUTAGE_URL names an endpoint that does the same (a proxy in
+  // front of it, as TestEditorInChromium runs).
+  const outageURL = dev ? base + '/__dev/ws' : process.env.WEFT_OUTAGE_URL;
+  if (outageURL) {
+    await fetch(outageURL + '?down=1', {method: 'POST'});
     await waitState(a.page, 'reconnecting');
     await waitState(b.page, 'reconnecting');
     await a.page.locator('.ql-editor h1').click();
@@ -137,7 +141,7 @@ try {
     await a.page.waitForSelector('[data-testid=connection-status][data-state=reconnecting]:not([data-unsent="0"])');
     check(/unsent/.test(await status(a.page).textContent()), 'reconnecting pill shows the unsent count');
     await a.page.screenshot({path: join(shots, 'rich-reconnecting.png')});
-    await fetch(base + '/__dev/ws?down=0', {method: 'POST'});
+    await fetch(outageURL + '?down=0', {method: 'POST'});
     for (const p of [a, b]) {
       await p.page.waitForSelector('[data-testid=connection-status][data-state=connected][data-unsent="0"]', {timeout: 20000});
     }
@@ -148,7 +152,7 @@ try {
     check(after[0] === after[1], 'replicas equal after the outage');
     if (after[0] !== after[1]) console.log(after);
   } else {
-    console.log('skip server outage (needs the dev server)');
+    console.log('skip server outage (needs the dev server or WEFT_OUTAGE_URL)');
   }
 
   // Randomized concurrent rich-text edits through Quill's API as the user.
