@@ -160,7 +160,11 @@ func (b *builder) appendChunks(cs []chunk) {
 	b.appendChunk(cs[0])
 	if len(cs) > 1 {
 		b.seal(0)
-		b.done = append(b.done, cs[1:]...)
+		for _, c := range cs[1:] {
+			if len(c.ops) > 0 { // the builder never holds empty chunks
+				b.done = append(b.done, c)
+			}
+		}
 	}
 }
 
