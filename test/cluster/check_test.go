@@ -1,0 +1,181 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// figures are what a test reports.
+type figures struct {
+	acked, found, duplicates, lost, failed, versionGaps, mismatches int
+	converge                                                        time.Duration
+}
+
+func (f figures) String() string {
+	return fmt.Sprintf("acked=%d found=%d duplicates=%d lost=%d failed_submits=%d version_gaps=%d mismatches=%d converge=%v",
+		f.acked, f.found, f.duplicates, f.lost, f.failed, f.versionGaps, f.mismatches, f.converge.Round(time.Millisecond))
+}
+
+// logRow is one op in Postgres.
+type logRow struct {
+	version int64
+	src     string
+	seq     int64
+}
+
+// opLog reads every op of the collection, by document, in version order.
+func (c *cluster) opLog(ctx context.Context) map[string][]logRow {
+	t := c.t
+	t.Helper()
+	conn, err := pgx.Connect(ctx, c.dbURL)
+	if err != nil {
+		t.Fatalf("connect to Postgres for the checks: %v", err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT doc_id, version, coalesce(src, ''::bytea), seq FROM weft_ops WHERE collection = $1 ORDER BY doc_id, version`, []byte(collection))
+	if err != nil {
+		t.Fatalf("read the op log: %v", err)
+	}
+	defer rows.Close()
+	out := map[string][]logRow{}
+	for rows.Next() {
+		var doc, src []byte
+		var r logRow
+		if err := rows.Scan(&doc, &r.version, &src, &r.seq); err != nil {
+			t.Fatal(err)
+		}
+		r.src = string(src)
+		out[string(doc)] = append(out[string(doc)], r)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// finals is the final text of each document as a fresh client fetches it
+// through nginx.
+func (c *cluster) finals(ctx context.Context, ids []string) map[string]string {
+	t := c.t
+	t.Helper()
+	g := dialClient(ctx, t, c.frontURL, "fresh")
+	defer g.conn.Close()
+	out := map[string]string{}
+	for _, id := range ids {
+		d := g.conn.Get(collection, id)
+		if err := d.Fetch(ctx); err != nil {
+			t.Fatalf("fresh fetch %s: %v", id, err)
+		}
+		s, err := docText(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[id] = s
+	}
+	return out
+}
+
+// verify waits for the workload to end and every client to converge, then
+// checks the invariants and reports the figures. since is when the last
+// fault healed.
+func (l *load) verify(c *cluster, name string, since time.Time, extra ...ack) figures {
+	t := l.t
+	t.Helper()
+	l.finish()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	ids := l.cfg.allDocs()
+	logs := c.opLog(ctx)
+	var f figures
+	for _, g := range l.clients {
+		for _, d := range g.docs {
+			head := int64(len(logs[d.ID()]))
+			if err := d.WaitVersion(ctx, head); err != nil {
+				t.Fatalf("%s did not reach %s v%d: %v", g.name, d.ID(), head, err)
+			}
+		}
+	}
+	f.converge = time.Since(since)
+	finals := c.finals(ctx, ids)
+	for _, g := range l.clients {
+		for _, d := range g.docs {
+			s, err := docText(d)
+			if err != nil || s != finals[d.ID()] {
+				f.mismatches++
+				t.Errorf("%s's %s = %.80q (err %v), fresh fetch = %.80q", g.name, d.ID(), s, err, finals[d.ID()])
+			}
+		}
+	}
+	l.h.mu.Lock()
+	acked := append(append([]ack(nil), l.h.acked...), extra...)
+	tried := append([]string(nil), l.h.tried...)
+	f.failed = l.h.nFailed
+	l.h.mu.Unlock()
+	checkLog(t, &f, logs, acked, tried, finals)
+	t.Logf("%s: %d instances, %d Go clients, %d documents; %s", name, len(c.nodes), len(l.clients), len(ids), f)
+	t.Logf("summary: %s %s", name, f)
+	return f
+}
+
+// checkLog checks the op log against the acknowledged ops and the final
+// texts against the tokens.
+func checkLog(t *testing.T, f *figures, logs map[string][]logRow, acked []ack, tried []string, finals map[string]string) {
+	t.Helper()
+	type key struct {
+		doc, src string
+		seq      int64
+	}
+	count := map[key]int{}
+	for doc, rows := range logs {
+		for i, r := range rows {
+			if r.version != int64(i) {
+				f.versionGaps++
+				t.Errorf("%s: op %d has version %d: versions are not dense", doc, i, r.version)
+			}
+			if r.src != "" {
+				count[key{doc, r.src, r.seq}]++
+			}
+		}
+	}
+	for k, n := range count {
+		if n > 1 {
+			f.duplicates += n - 1
+			t.Errorf("(%q, %d) appears %d times in %s's op log", k.src, k.seq, n, k.doc)
+		}
+	}
+	f.acked = len(acked)
+	for _, a := range acked {
+		n := count[key{a.doc, a.src, a.seq}]
+		text := strings.Count(finals[a.doc], a.token)
+		if n >= 1 && text == 1 {
+			f.found++
+		}
+		if n == 0 {
+			f.lost++
+			t.Errorf("acknowledged op %s (%q, %d) on %s is not in Postgres", a.token, a.src, a.seq, a.doc)
+		}
+		if text != 1 {
+			t.Errorf("acknowledged token %s occurs %d times in %s", a.token, text, a.doc)
+		}
+	}
+	all := strings.Join(mapValues(finals), "")
+	for _, tok := range tried {
+		if n := strings.Count(all, tok); n > 1 {
+			f.duplicates += n - 1
+			t.Errorf("unacknowledged token %s occurs %d times", tok, n)
+		}
+	}
+}
+
+func mapValues(m map[string]string) []string {
+	var out []string
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
