@@ -107,6 +107,7 @@ func (c *cluster) startNginx() {
 		}
 	})
 	waitTCP(t, listen, 30*time.Second)
+	c.nginxPrefix = prefix
 	c.frontURL = "ws://" + listen + "/ws"
 	c.httpURL = "http://" + listen
 }
@@ -120,4 +121,20 @@ func (w *lockedWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.b.Write(p)
+}
+
+// upstreamsUsed counts the distinct instances nginx's access log shows
+// serving WebSocket upgrades (status 101).
+func (c *cluster) upstreamsUsed() int {
+	b, err := os.ReadFile(filepath.Join(c.nginxPrefix, "logs", "access.log"))
+	if err != nil {
+		c.t.Fatalf("read nginx access log: %v", err)
+	}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if i := strings.Index(line, "upstream="); i >= 0 && strings.Contains(line, "\" 101 ") {
+			seen[line[i+len("upstream="):]] = true
+		}
+	}
+	return len(seen)
 }

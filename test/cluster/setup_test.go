@@ -34,14 +34,15 @@ type options struct {
 // cluster is the system under test: instances behind nginx, reaching
 // Postgres and Redis through toxiproxy.
 type cluster struct {
-	t        *testing.T
-	dbURL    string // the test's schema, direct (for checks)
-	prefix   string // Redis channel prefix
-	pg, rd   *toxiproxy.Proxy
-	redis    *redisServer // nil unless privateRedis
-	nodes    []*node
-	frontURL string // ws:// URL of nginx
-	httpURL  string // http:// URL of nginx
+	t           *testing.T
+	dbURL       string // the test's schema, direct (for checks)
+	prefix      string // Redis channel prefix
+	pg, rd      *toxiproxy.Proxy
+	redis       *redisServer // nil unless privateRedis
+	nodes       []*node
+	frontURL    string // ws:// URL of nginx
+	httpURL     string // http:// URL of nginx
+	nginxPrefix string
 }
 
 // newCluster starts everything and registers the cleanup.
