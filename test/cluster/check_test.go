@@ -95,6 +95,7 @@ func (l *load) verify(c *cluster, name string, since time.Time, extra ...ack) fi
 	for _, g := range l.clients {
 		for _, d := range g.docs {
 			head := int64(len(logs[d.ID()]))
+			refetch(ctx, d)
 			if err := d.WaitVersion(ctx, head); err != nil {
 				t.Fatalf("%s did not reach %s v%d: %v", g.name, d.ID(), head, err)
 			}

@@ -95,7 +95,7 @@ func newCluster(t *testing.T, o options) *cluster {
 				_ = n.kill(t, syscall.SIGKILL)
 			}
 			if t.Failed() {
-				t.Logf("%s logs (last 6000 bytes):\n%s", n.name, tail(n.log(), 6000))
+				t.Logf("%s logs (last 6000 bytes):\n%s", n.name, tail(n.log(), 200000))
 			}
 		}
 	})

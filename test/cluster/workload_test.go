@@ -174,7 +174,7 @@ func startLoad(t *testing.T, c *cluster, cfg loadConfig) *load {
 // attempts run out or ctx ends.
 func (l *load) work(ctx context.Context, g *goClient, rng *rand.Rand) {
 	acked := 0
-	for attempt := 0; acked < l.cfg.opsEach && attempt < 4*l.cfg.opsEach && ctx.Err() == nil; attempt++ {
+	for attempt := 0; acked < l.cfg.opsEach && attempt < 20*l.cfg.opsEach && ctx.Err() == nil; attempt++ {
 		d := g.docs[rng.IntN(len(g.docs))]
 		if rng.IntN(10) < 7 {
 			d = g.docs[rng.IntN(g.hot)]
@@ -182,10 +182,14 @@ func (l *load) work(ctx context.Context, g *goClient, rng *rand.Rand) {
 		token := fmt.Sprintf("<%s.%d>", g.name, attempt)
 		text := token + filler(rng)
 		cuts, err := insertPoints(d)
-		if err != nil { // e.g. refetching after a rejected op
+		if err != nil {
+			// A rejected op rolled the document back and its refetch
+			// failed too (the store was down): fetch again, as an
+			// application would, after a pause.
 			if waitCtx(ctx, 50*time.Millisecond) != nil {
 				return
 			}
+			refetch(ctx, d)
 			continue
 		}
 		sctx, cancel := context.WithTimeout(ctx, 45*time.Second)
@@ -321,4 +325,20 @@ func insertOp(pos int, s string) []any {
 		return []any{s}
 	}
 	return []any{float64(pos), s}
+}
+
+func (l *load) failures() int {
+	l.h.mu.Lock()
+	defer l.h.mu.Unlock()
+	return l.h.nFailed
+}
+
+// refetch fetches a document left without a snapshot (see work).
+func refetch(ctx context.Context, d *client.Doc) {
+	if _, ok := d.Version(); ok {
+		return
+	}
+	fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_ = d.Fetch(fctx) // failure: tried again later
 }

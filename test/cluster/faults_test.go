@@ -1,0 +1,159 @@
+package cluster
+
+import (
+	"syscall"
+	"testing"
+	"time"
+)
+
+// faultLoad is the workload of the fault tests: small enough for a 2-core
+// machine under -race, long enough that faults land mid-load.
+func faultLoad(seed uint64) loadConfig {
+	return loadConfig{clients: 6, opsEach: 40, hot: 3, cold: 12, coldEach: 4, seed: seed}
+}
+
+// outage keeps a fault in place until at least d has passed and progress
+// reports true (both polled), bounded by a minute.
+func outage(t *testing.T, d time.Duration, progress func() bool) {
+	t.Helper()
+	start := time.Now()
+	for time.Since(start) < d || !progress() {
+		if time.Since(start) > time.Minute {
+			t.Fatal("no progress during the fault within a minute")
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval
+	}
+}
+
+// requireClean fails the test unless the figures show no loss, no
+// duplicate, no divergence and dense versions.
+func requireClean(t *testing.T, f figures) {
+	t.Helper()
+	if f.lost != 0 || f.duplicates != 0 || f.mismatches != 0 || f.versionGaps != 0 || f.found != f.acked {
+		t.Errorf("invariants broken: %s", f)
+	}
+}
+
+// requireAllAcked fails unless every client reached its op count.
+func requireAllAcked(t *testing.T, l *load, f figures) {
+	t.Helper()
+	if want := l.cfg.clients * l.cfg.opsEach; f.acked < want {
+		t.Errorf("acked %d of %d ops: service did not resume; errors: %q", f.acked, want, l.errs())
+	}
+}
+
+// TestRedisUnreachable cuts every instance's Redis link for several
+// seconds mid-load: edits keep being acknowledged (Postgres is the
+// record), and after the link returns every instance catches up.
+func TestRedisUnreachable(t *testing.T) {
+	c := newCluster(t, options{})
+	l := startLoad(t, c, faultLoad(2))
+	l.waitAcks(40, time.Minute)
+	c.rd.Stop()
+	before := l.h.acks.Load()
+	outage(t, 3*time.Second, func() bool { return l.h.acks.Load() >= before+30 })
+	during := l.h.acks.Load() - before
+	if err := c.rd.Start(); err != nil {
+		t.Fatalf("restore the Redis link: %v", err)
+	}
+	healed := time.Now()
+	f := l.verify(c, "redis-unreachable", healed)
+	t.Logf("redis-unreachable: %d ops acknowledged while Redis was unreachable", during)
+	requireClean(t, f)
+	requireAllAcked(t, l, f)
+	if f.failed != 0 {
+		t.Errorf("%d submits failed while only Redis was down: %q", f.failed, l.errs())
+	}
+}
+
+// TestRedisRestarted restarts the (private) Redis server mid-load: its
+// subscriptions are gone and messages published meanwhile are lost.
+func TestRedisRestarted(t *testing.T) {
+	c := newCluster(t, options{privateRedis: true})
+	l := startLoad(t, c, faultLoad(3))
+	l.waitAcks(40, time.Minute)
+	c.redis.stop(t)
+	before := l.h.acks.Load()
+	outage(t, time.Second, func() bool { return l.h.acks.Load() >= before+20 })
+	c.redis.start(t)
+	healed := time.Now()
+	f := l.verify(c, "redis-restarted", healed)
+	requireClean(t, f)
+	requireAllAcked(t, l, f)
+	if f.failed != 0 {
+		t.Errorf("%d submits failed while only Redis restarted: %q", f.failed, l.errs())
+	}
+}
+
+// TestPostgresUnreachable cuts every instance's Postgres link mid-load:
+// submissions fail with an error (none is acknowledged without its
+// commit), nothing acknowledged is lost, and service resumes.
+func TestPostgresUnreachable(t *testing.T) {
+	c := newCluster(t, options{})
+	l := startLoad(t, c, faultLoad(4))
+	l.waitAcks(40, time.Minute)
+	c.pg.Stop()
+	failedBefore := l.failures()
+	outage(t, 3*time.Second, func() bool { return l.failures() >= failedBefore+6 })
+	if err := c.pg.Start(); err != nil {
+		t.Fatalf("restore the Postgres link: %v", err)
+	}
+	healed := time.Now()
+	f := l.verify(c, "postgres-unreachable", healed)
+	requireClean(t, f)
+	requireAllAcked(t, l, f)
+	if f.failed == 0 {
+		t.Error("no submission failed while Postgres was unreachable")
+	}
+}
+
+// TestInstanceKilled kills one instance with SIGKILL mid-load: its clients
+// reconnect through nginx to the others and resubmit, exactly once.
+func TestInstanceKilled(t *testing.T) {
+	c := newCluster(t, options{})
+	l := startLoad(t, c, faultLoad(5))
+	l.waitAcks(40, time.Minute)
+	victim := c.nodes[1]
+	_ = victim.kill(t, syscall.SIGKILL)
+	killed := time.Now()
+	before := l.h.acks.Load()
+	l.waitAcks(before+40, time.Minute)
+	if err := victim.start(weftBinary(t)); err != nil {
+		t.Fatal(err)
+	}
+	f := l.verify(c, "instance-killed", killed)
+	requireClean(t, f)
+	requireAllAcked(t, l, f)
+	if f.failed != 0 {
+		t.Errorf("%d submits failed: clients should only have reconnected: %q", f.failed, l.errs())
+	}
+}
+
+// TestRollingRestart drains and restarts every instance in turn (SIGTERM)
+// under load: no acknowledged op is lost and clients see only reconnects.
+func TestRollingRestart(t *testing.T) {
+	c := newCluster(t, options{})
+	cfg := faultLoad(6)
+	cfg.opsEach = 60
+	l := startLoad(t, c, cfg)
+	var drains []time.Duration
+	for _, n := range c.nodes {
+		l.waitAcks(l.h.acks.Load()+25, time.Minute)
+		start := time.Now()
+		if err := n.kill(t, syscall.SIGTERM); err != nil {
+			t.Errorf("%s exited with %v after SIGTERM", n.name, err)
+		}
+		drains = append(drains, time.Since(start))
+		if err := n.start(weftBinary(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := time.Now()
+	f := l.verify(c, "rolling-restart", last)
+	t.Logf("rolling-restart: drain times %v", drains)
+	requireClean(t, f)
+	requireAllAcked(t, l, f)
+	if f.failed != 0 {
+		t.Errorf("%d submits failed: clients should only have reconnected: %q", f.failed, l.errs())
+	}
+}
