@@ -13,12 +13,13 @@ import (
 // figures are what a test reports.
 type figures struct {
 	acked, found, duplicates, lost, failed, versionGaps, mismatches int
+	resends                                                         int64
 	converge                                                        time.Duration
 }
 
 func (f figures) String() string {
-	return fmt.Sprintf("acked=%d found=%d duplicates=%d lost=%d failed_submits=%d version_gaps=%d mismatches=%d converge=%v",
-		f.acked, f.found, f.duplicates, f.lost, f.failed, f.versionGaps, f.mismatches, f.converge.Round(time.Millisecond))
+	return fmt.Sprintf("acked=%d found=%d duplicates=%d lost=%d failed_submits=%d resends=%d version_gaps=%d mismatches=%d converge=%v",
+		f.acked, f.found, f.duplicates, f.lost, f.failed, f.resends, f.versionGaps, f.mismatches, f.converge.Round(time.Millisecond))
 }
 
 // logRow is one op in Postgres.
@@ -26,6 +27,7 @@ type logRow struct {
 	version int64
 	src     string
 	seq     int64
+	op      string // as stored (JSON)
 }
 
 // opLog reads every op of the collection, by document, in version order.
@@ -37,7 +39,7 @@ func (c *cluster) opLog(ctx context.Context) map[string][]logRow {
 		t.Fatalf("connect to Postgres for the checks: %v", err)
 	}
 	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, `SELECT doc_id, version, coalesce(src, ''::bytea), seq FROM weft_ops WHERE collection = $1 ORDER BY doc_id, version`, []byte(collection))
+	rows, err := conn.Query(ctx, `SELECT doc_id, version, coalesce(src, ''::bytea), seq, op::text FROM weft_ops WHERE collection = $1 ORDER BY doc_id, version`, []byte(collection))
 	if err != nil {
 		t.Fatalf("read the op log: %v", err)
 	}
@@ -46,7 +48,7 @@ func (c *cluster) opLog(ctx context.Context) map[string][]logRow {
 	for rows.Next() {
 		var doc, src []byte
 		var r logRow
-		if err := rows.Scan(&doc, &r.version, &src, &r.seq); err != nil {
+		if err := rows.Scan(&doc, &r.version, &src, &r.seq, &r.op); err != nil {
 			t.Fatal(err)
 		}
 		r.src = string(src)
@@ -112,10 +114,17 @@ func (l *load) verify(c *cluster, name string, since time.Time, extra ...ack) fi
 			}
 		}
 	}
+	for _, id := range ids {
+		if text, err := replay(logs[id]); err != nil || text != finals[id] {
+			f.mismatches++
+			t.Errorf("%s: replay of the op log = %.80q (err %v), fresh fetch = %.80q", id, text, err, finals[id])
+		}
+	}
 	l.h.mu.Lock()
 	acked := append(append([]ack(nil), l.h.acked...), extra...)
 	tried := append([]string(nil), l.h.tried...)
 	f.failed = l.h.nFailed
+	f.resends = l.h.resends.Load()
 	l.h.mu.Unlock()
 	checkLog(t, &f, logs, acked, tried, finals)
 	t.Logf("%s: %d instances, %d Go clients, %d documents; %s", name, len(c.nodes), len(l.clients), len(ids), f)
@@ -161,7 +170,7 @@ func checkLog(t *testing.T, f *figures, logs map[string][]logRow, acked []ack, t
 			t.Errorf("acknowledged op %s (%q, %d) on %s is not in Postgres", a.token, a.src, a.seq, a.doc)
 		}
 		if text != 1 {
-			t.Errorf("acknowledged token %s occurs %d times in %s", a.token, text, a.doc)
+			t.Errorf("acknowledged token %s occurs %d times in %s; its op log rows: %s", a.token, text, a.doc, rowsWith(logs[a.doc], a.token))
 		}
 	}
 	all := strings.Join(mapValues(finals), "")
@@ -179,4 +188,15 @@ func mapValues(m map[string]string) []string {
 		out = append(out, v)
 	}
 	return out
+}
+
+// rowsWith lists the op log rows whose op mentions token (diagnostics).
+func rowsWith(rows []logRow, token string) string {
+	var out []string
+	for _, r := range rows {
+		if strings.Contains(r.op, token) {
+			out = append(out, r.op)
+		}
+	}
+	return strings.Join(out, " ")
 }

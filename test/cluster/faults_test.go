@@ -123,6 +123,9 @@ func TestInstanceKilled(t *testing.T) {
 	}
 	f := l.verify(c, "instance-killed", killed)
 	requireClean(t, f)
+	if f.resends == 0 {
+		t.Error("no client resent an op after the kill: the fault missed the load")
+	}
 	requireAllAcked(t, l, f)
 	if f.failed != 0 {
 		t.Errorf("%d submits failed: clients should only have reconnected: %q", f.failed, l.errs())
@@ -134,11 +137,11 @@ func TestInstanceKilled(t *testing.T) {
 func TestRollingRestart(t *testing.T) {
 	c := newCluster(t, options{})
 	cfg := faultLoad(6)
-	cfg.opsEach = 60
+	cfg.opsEach = 150
 	l := startLoad(t, c, cfg)
 	var drains []time.Duration
 	for _, n := range c.nodes {
-		l.waitAcks(l.h.acks.Load()+25, time.Minute)
+		l.waitAcks(l.h.acks.Load()+30, time.Minute)
 		start := time.Now()
 		if err := n.kill(t, syscall.SIGTERM); err != nil {
 			t.Errorf("%s exited with %v after SIGTERM", n.name, err)
@@ -155,5 +158,26 @@ func TestRollingRestart(t *testing.T) {
 	requireAllAcked(t, l, f)
 	if f.failed != 0 {
 		t.Errorf("%d submits failed: clients should only have reconnected: %q", f.failed, l.errs())
+	}
+}
+
+// TestRedisMessageLost commits ops whose Redis message is lost: they are
+// written straight to Postgres, as by an instance that committed and
+// never published. The periodic head check is off (10 min), so the
+// instances can only learn of them from the version gap the next
+// published op shows, filled from Postgres.
+func TestRedisMessageLost(t *testing.T) {
+	c := newCluster(t, options{})
+	cfg := faultLoad(7)
+	l := startLoad(t, c, cfg)
+	l.waitAcks(40, time.Minute)
+	injected := c.commitUnpublished(cfg.allDocs()[:cfg.hot], 6)
+	last := time.Now()
+	l.waitAcks(l.h.acks.Load()+60, time.Minute)
+	f := l.verify(c, "redis-message-lost", last, injected...)
+	requireClean(t, f)
+	requireAllAcked(t, l, f)
+	if f.failed != 0 {
+		t.Errorf("%d submits failed: %q", f.failed, l.errs())
 	}
 }

@@ -46,6 +46,7 @@ type history struct {
 	errs    []string // submit errors, first few
 	nFailed int
 	acks    atomic.Int64
+	resends atomic.Int64 // op frames sent again after a reconnect
 }
 
 func (h *history) addAck(a ack) {
@@ -77,6 +78,11 @@ type goClient struct {
 }
 
 func dialClient(ctx context.Context, t *testing.T, url, name string) *goClient {
+	return dialClientWith(ctx, t, url, name, nil)
+}
+
+// dialClientWith is dialClient counting resent op frames in h.
+func dialClientWith(ctx context.Context, t *testing.T, url, name string, h *history) *goClient {
 	t.Helper()
 	g := &goClient{name: name, sent: map[string]client.SentOp{}}
 	conn, err := client.Dial(ctx, url, client.Options{
@@ -86,6 +92,9 @@ func dialClient(ctx context.Context, t *testing.T, url, name string) *goClient {
 			g.mu.Lock()
 			g.sent[s.Doc] = s
 			g.mu.Unlock()
+			if s.Resend && h != nil {
+				h.resends.Add(1)
+			}
 		},
 	})
 	if err != nil {
@@ -142,7 +151,7 @@ func startLoad(t *testing.T, c *cluster, cfg loadConfig) *load {
 	l := &load{t: t, cfg: cfg, h: &history{}}
 	rng := rand.New(rand.NewPCG(cfg.seed, 1))
 	for i := range cfg.clients {
-		g := dialClient(ctx, t, c.frontURL, fmt.Sprintf("g%d", i))
+		g := dialClientWith(ctx, t, c.frontURL, fmt.Sprintf("g%d", i), l.h)
 		g.hot = cfg.hot
 		ids := cfg.allDocs()[:cfg.hot]
 		for _, k := range rng.Perm(cfg.cold)[:cfg.coldEach] {
