@@ -1,10 +1,16 @@
 # Weft's build and test entry points. `make test` is what CI runs.
 SHELL := /bin/bash
 GO ?= go
-NODE_DIRS := tools/otoracle tools/sharedb-ref
+NODE_DIRS := tools/otoracle tools/sharedb-ref test/sharedb-client
 FUZZTIME ?= 30s
 
-.PHONY: all test test-go check deps-node fuzz bench build
+.PHONY: all test test-go check deps-node fuzz bench build web web-check web-e2e conformance
+	$(MAKE) --no-print-directory conformance
+
+# conformance runs ShareDB's own client test suite through a WebSocket shim
+# (conformance/run.sh; see conformance/README.md).
+conformance:
+	bash conformance/run.sh
 
 all: check test
 
@@ -29,6 +35,12 @@ deps-node:
 # servers of your own instead).
 test: deps-node
 	WEFT_REQUIRE_ORACLE=1 scripts/testenv/run.sh $(GO) test -race -count=1 -timeout 25m ./...
+	$(MAKE) --no-print-directory conformance
+
+# conformance runs ShareDB's own client test suite through a WebSocket shim
+# (conformance/run.sh; see conformance/README.md).
+conformance:
+	bash conformance/run.sh
 
 # check: formatting, vet and staticcheck.
 check:
@@ -48,3 +60,19 @@ fuzz:
 # bench runs the benchmarks, with the Node references side by side.
 bench: deps-node
 	WEFT_REQUIRE_ORACLE=1 $(GO) test -run '^$$' -bench . -benchmem ./internal/ot/...
+
+# web rebuilds the browser editor bundle (web/editor/index.html + assets/,
+# committed and embedded by web/editor/embed.go) from the pinned npm packages.
+web:
+	@command -v node >/dev/null || { echo "make web needs Node.js (>= 20) and npm"; exit 1; }
+	cd web/editor && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
+
+# web-check fails if the committed editor bundle differs from a fresh build.
+web-check:
+	web/editor/check-bundle.sh
+
+# web-e2e runs the editor's unit tests (Node) and drives it in headless
+# Chromium (/usr/bin/chromium) against the reference ShareDB server through
+# web/editor/devserver.mjs.
+web-e2e: deps-node
+	cd web/editor && npm ci --no-audit --no-fund --loglevel=error && node --test test/unit.mjs && node test/e2e.mjs

@@ -56,7 +56,7 @@ func settings(c *Config, origins *string, level *string) []setting {
 		{"max-message-bytes", "WEFT_MAX_MESSAGE_BYTES", "largest WebSocket message accepted, after decompression; larger ones close the socket with 1009", func(fs *flag.FlagSet, n, u string) { fs.Int64Var(&c.MaxMessageBytes, n, 1<<20, u) }},
 		{"ping-interval", "WEFT_PING_INTERVAL", "how often the server pings each WebSocket", dur(&c.PingInterval, 25*time.Second)},
 		{"ping-timeout", "WEFT_PING_TIMEOUT", "how long a ping may go unanswered before the socket is closed", dur(&c.PingTimeout, 20*time.Second)},
-		{"send-queue", "WEFT_SEND_QUEUE", "messages queued per connection before a slow client is disconnected (close code 1013)", num(&c.SendQueue, 1024)},
+		{"send-queue", "WEFT_SEND_QUEUE", "messages queued per connection before a slow client is disconnected (close code 1008; it reconnects and catches up)", num(&c.SendQueue, 1024)},
 		{"snapshot-every", "WEFT_SNAPSHOT_EVERY", "write a snapshot (and history milestone) every N ops per document", num(&c.SnapshotEvery, 100)},
 		{"doc-idle-timeout", "WEFT_DOC_IDLE_TIMEOUT", "unload a document this long after its last subscriber leaves", dur(&c.DocIdleTimeout, time.Minute)},
 		{"head-check-interval", "WEFT_HEAD_CHECK_INTERVAL", "how often an open document compares its version with the store's head, catching up on edits whose Redis message was lost", dur(&c.HeadCheckEvery, 30*time.Second)},

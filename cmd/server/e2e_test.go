@@ -199,7 +199,11 @@ func TestRestartKeepsAcknowledgedOps(t *testing.T) {
 	var want strings.Builder
 	for i := range 50 {
 		s := fmt.Sprintf("%d😀,", i)
-		if err := doc.Submit(ctx, []any{float64(len([]rune(want.String()))), s}); err != nil {
+		op := []any{s}
+		if n := len([]rune(want.String())); n > 0 {
+			op = []any{float64(n), s}
+		}
+		if err := doc.Submit(ctx, op); err != nil {
 			t.Fatalf("submit %d: %v", i, err)
 		}
 		want.WriteString(s)
@@ -229,5 +233,36 @@ func TestSecondInstanceOnEmbeddedStoreRefused(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "in use by another process") || !strings.Contains(string(out), "Postgres") {
 		t.Errorf("refusal does not explain itself:\n%s", out)
+	}
+}
+
+// TestSharedbClientSuite runs the real npm sharedb client suite
+// (test/sharedb-client) against the built server.
+func TestSharedbClientSuite(t *testing.T) {
+	suite, err := filepath.Abs("../../test/sharedb-client")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		if os.Getenv("WEFT_REQUIRE_ORACLE") != "" {
+			t.Fatal("the sharedb client suite needs Node.js and npm")
+		}
+		t.Skip("the sharedb client suite needs Node.js; run `make test`")
+	}
+	if _, err := os.Stat(filepath.Join(suite, "node_modules", "sharedb")); err != nil && os.Getenv("WEFT_REQUIRE_ORACLE") == "" {
+		t.Skip("test/sharedb-client has no node_modules; run `make test`")
+	}
+	p := startBinary(t, t.TempDir())
+	cmd := exec.Command(filepath.Join(suite, "run.sh"))
+	cmd.Dir = suite
+	cmd.Env = append(os.Environ(), "SHAREDB_URL=ws://"+p.addr+"/", "SHAREDB_MAX_MESSAGE_BYTES=1048576")
+	out, err := cmd.CombinedOutput()
+	summary := regexp.MustCompile(`(?m)^# (pass|fail) \d+$`).FindAllString(string(out), -1)
+	t.Logf("sharedb client suite: %s", strings.Join(summary, ", "))
+	if err != nil {
+		t.Fatalf("sharedb client suite failed: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "# fail 0") {
+		t.Fatalf("sharedb client suite did not report its results:\n%s", out)
 	}
 }

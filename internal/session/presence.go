@@ -146,13 +146,26 @@ func (h *presenceHub) request(c *conn, ch string) {
 
 // unsubscribe removes c from ch and broadcasts null for each presence c
 // sent there.
+//
+// A doc presence's null goes through its document, which stamps it with the
+// document's current version: a receiver holding a newer version than the
+// presence's last one would otherwise wait for ops it already applied and
+// never show the leave (ShareDB's server brings it to the latest version
+// too).
 func (h *presenceHub) unsubscribe(c *conn, ch string) {
 	var nulls [][]byte
+	var docNulls []*presence
 	h.mu.Lock()
 	if r := h.rooms[ch]; r != nil {
 		if _, ok := r.subs[c]; ok {
 			delete(r.subs, c)
 			for _, p := range r.sent[c] {
+				if p.doc {
+					q := *p
+					q.p = nil
+					docNulls = append(docNulls, &q)
+					continue
+				}
 				nulls = append(nulls, nullPresence(p))
 			}
 			delete(r.sent, c)
@@ -166,6 +179,23 @@ func (h *presenceHub) unsubscribe(c *conn, ch string) {
 	for _, msg := range nulls {
 		h.publishRemote(ch, c.src(), msg)
 	}
+	for _, q := range docNulls {
+		ctx, cancel := h.m.storeCtx()
+		_, _ = h.m.send(ctx, q.c, q.d, &presenceEv{conn: c, p: q, leave: true})
+		cancel()
+	}
+}
+
+// broadcastLeave sends the null presence p (already at its document's
+// current version) to ch's subscribers and the other instances.
+func (h *presenceHub) broadcastLeave(p *presence) {
+	msg := nullPresence(p)
+	h.mu.Lock()
+	if r := h.rooms[p.ch]; r != nil {
+		r.fanout(p.src, msg)
+	}
+	h.mu.Unlock()
+	h.publishRemote(p.ch, p.src, msg)
 }
 
 // nullPresence is the "left" broadcast for p: its last message with a null

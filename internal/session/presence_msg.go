@@ -11,6 +11,9 @@ type presenceEv struct {
 	conn *conn
 	req  *request
 	p    *presence
+	// leave marks the null presence of a connection that left the
+	// channel: it is broadcast at the current version, never answered.
+	leave bool
 }
 
 // presenceRequest answers ps, pu, p and pr.
@@ -83,6 +86,13 @@ func parsePresence(req *request, ch, src string) (*presence, *shareErr) {
 // version (ShareDB's transformPresence) and relays it.
 func (d *document) handlePresence(e *presenceEv) {
 	p := e.p
+	if e.leave {
+		if d.ensureLoaded() == nil && p.v < d.version {
+			p.v = d.version
+		}
+		d.m.presence.broadcastLeave(p)
+		return
+	}
 	typ, err := d.m.opts.Registry.Lookup(p.t)
 	if err != nil {
 		e.conn.reply(e.req.errorReply(errf(CodeTypeNotRecognized, "Unknown type")))

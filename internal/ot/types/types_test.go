@@ -10,6 +10,8 @@ func TestRegistryResolvesNamesAndURIs(t *testing.T) {
 	r := types.Registry()
 	for _, c := range []struct{ name, uri string }{
 		{"text-unicode", "http://sharejs.org/types/text-unicode"},
+		{"rich-text", "http://sharejs.org/types/rich-text/v1"},
+		{"json0", "http://sharejs.org/types/JSONv0"},
 	} {
 		byName, err := r.Lookup(c.name)
 		if err != nil {

@@ -39,7 +39,11 @@ function armKill(client, mode, onKill) {
     if (!data || data.a !== 'op') return;
     client.connection.removeListener(event, listener);
     // After the current send or receive completes, so the op is on the wire.
+    // A socket already down (killed in this round, not yet reconnected)
+    // is not killed again, so each counted kill has its own reconnect.
     queueMicrotask(() => {
+      if (client.connection.state !== 'connected' || client.killedSinceConnect) return;
+      client.killedSinceConnect = true;
       client.kill();
       onKill();
     });
@@ -61,7 +65,9 @@ test('killing sockets mid-flight loses no op and applies none twice', async (t) 
   let reconnects = 0;
   for (const client of clients) {
     client.connection.on('state', (state) => {
-      if (state === 'connected') reconnects++;
+      if (state !== 'connected') return;
+      reconnects++;
+      client.killedSinceConnect = false;
     });
   }
   const all = clients.map((client) => TYPES.map((type) => client.get(collection, type.id)));
