@@ -13,10 +13,7 @@ import (
 	"time"
 
 	"github.com/weftdev/weft/internal/client"
-	"github.com/weftdev/weft/internal/client/stubtypes"
 	"github.com/weftdev/weft/internal/oracle"
-	"github.com/weftdev/weft/internal/ot"
-	"github.com/weftdev/weft/internal/ot/textunicode"
 	"github.com/weftdev/weft/internal/ot/types"
 )
 
@@ -86,7 +83,7 @@ func dialClientWith(ctx context.Context, t *testing.T, url, name string, h *hist
 	t.Helper()
 	g := &goClient{name: name, sent: map[string]client.SentOp{}}
 	conn, err := client.Dial(ctx, url, client.Options{
-		Registry:      clientRegistry(),
+		Registry:      types.Registry(),
 		AutoReconnect: true,
 		OnSent: func(s client.SentOp) {
 			g.mu.Lock()
@@ -316,16 +313,6 @@ func (l *load) finish() {
 func (l *load) stop() {
 	l.cancel()
 	l.wg.Wait()
-}
-
-// clientRegistry is the Go clients' registry. TEMPORARY until json0 lands.
-func clientRegistry() *ot.Registry {
-	r := types.Registry()
-	if _, err := r.Lookup("json0"); err == nil {
-		return r
-	}
-	r, _ = ot.NewRegistry(textunicode.New(), stubtypes.JSON0Lite())
-	return r
 }
 
 // insertOp is text-unicode's op inserting s at code point pos.
