@@ -170,7 +170,7 @@ func checkLog(t *testing.T, f *figures, logs map[string][]logRow, acked []ack, t
 			t.Errorf("acknowledged op %s (%q, %d) on %s is not in Postgres", a.token, a.src, a.seq, a.doc)
 		}
 		if text != 1 {
-			t.Errorf("acknowledged token %s occurs %d times in %s; its op log rows: %s", a.token, text, a.doc, rowsWith(logs[a.doc], a.token))
+			t.Errorf("acknowledged token %s occurs %d times in %s; its op log rows: %s; %s", a.token, text, a.doc, rowsWith(logs[a.doc], a.token), firstBreak(logs[a.doc], a.token))
 		}
 	}
 	all := strings.Join(mapValues(finals), "")

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -22,6 +23,20 @@ func outage(t *testing.T, d time.Duration, progress func() bool) {
 			t.Fatal("no progress during the fault within a minute")
 		}
 		time.Sleep(20 * time.Millisecond) // polling interval
+	}
+}
+
+// waitLog polls until every instance has logged a line containing s.
+func (c *cluster) waitLog(s string, within time.Duration) {
+	c.t.Helper()
+	deadline := time.Now().Add(within)
+	for _, n := range c.nodes {
+		for !strings.Contains(n.log(), s) {
+			if time.Now().After(deadline) {
+				c.t.Fatalf("%s has not logged %q within %v", n.name, s, within)
+			}
+			time.Sleep(20 * time.Millisecond) // polling interval
+		}
 	}
 }
 
@@ -57,6 +72,7 @@ func TestRedisUnreachable(t *testing.T) {
 		t.Fatalf("restore the Redis link: %v", err)
 	}
 	healed := time.Now()
+	c.waitLog("Redis reconnected", time.Minute)
 	f := l.verify(c, "redis-unreachable", healed)
 	t.Logf("redis-unreachable: %d ops acknowledged while Redis was unreachable", during)
 	requireClean(t, f)
@@ -77,6 +93,7 @@ func TestRedisRestarted(t *testing.T) {
 	outage(t, time.Second, func() bool { return l.h.acks.Load() >= before+20 })
 	c.redis.start(t)
 	healed := time.Now()
+	c.waitLog("Redis reconnected", time.Minute)
 	f := l.verify(c, "redis-restarted", healed)
 	requireClean(t, f)
 	requireAllAcked(t, l, f)
