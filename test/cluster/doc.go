@@ -10,9 +10,10 @@
 // drained with SIGTERM.
 //
 // Invariants every test checks: each acknowledged op is in Postgres exactly
-// once (by (src, seq) and by its unique inserted token), no (src, seq)
-// appears twice in the op log, versions are dense from 0, and every client
-// converges to a fresh fetch of each document. Each test logs its figures
+// once (its (src, seq), and its unique inserted token in exactly that one
+// op), no (src, seq) appears twice in the op log, versions are dense from
+// 0, every client converges to a fresh fetch of each document, and that
+// equals a replay of the op log. Each test logs its figures
 // (acknowledged ops, ops found, duplicates, time to converge) and one
 // "summary:" line.
 //

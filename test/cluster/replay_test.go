@@ -3,7 +3,6 @@ package cluster
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/weftdev/weft/internal/ot"
 	"github.com/weftdev/weft/internal/ot/textunicode"
@@ -43,20 +42,4 @@ func replay(rows []logRow) (string, error) {
 		return "", fmt.Errorf("replayed data %.60q is not a string: %w", b, err)
 	}
 	return s, nil
-}
-
-// firstBreak names the first op after which token no longer occurs once
-// in the replayed text (diagnostics for a lost token).
-func firstBreak(rows []logRow, token string) string {
-	for i := range rows {
-		before, err1 := replay(rows[:i])
-		after, err2 := replay(rows[:i+1])
-		if err1 != nil || err2 != nil {
-			return fmt.Sprintf("replay error at v%d: %v %v", i, err1, err2)
-		}
-		if strings.Count(before, token) == 1 && strings.Count(after, token) != 1 {
-			return fmt.Sprintf("op %s turned %q into %q", rows[i].op, before, after)
-		}
-	}
-	return "never present once"
 }
