@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"fmt"
 	"strings"
 	"syscall"
 	"testing"
@@ -196,5 +197,39 @@ func TestRedisMessageLost(t *testing.T) {
 	requireAllAcked(t, l, f)
 	if f.failed != 0 {
 		t.Errorf("%d submits failed: %q", f.failed, l.errs())
+	}
+}
+
+// TestRedisMessageDropped drops, on every instance's Redis connection, the
+// next pub/sub message of a hot document (a toxic parsing the RESP stream)
+// once the load is over: no error, no reconnect, and the head check is off
+// (10 min). One more op then shows the instances a version gap, which they
+// must fill from Postgres for their subscribers to converge.
+func TestRedisMessageDropped(t *testing.T) {
+	c := newCluster(t, options{})
+	cfg := faultLoad(8)
+	l := startLoad(t, c, cfg)
+	l.finish()
+	spec := fmt.Sprintf(`{"name":"drop","type":"weft_drop_messages","stream":"downstream","attributes":{"channel":%q,"count":1}}`,
+		c.prefix+collection+"."+docName("hot", 0))
+	w, err := c.rd.Toxics.AddToxicJson(strings.NewReader(spec))
+	if err != nil {
+		t.Fatalf("add the drop toxic: %v", err)
+	}
+	toxic := w.Toxic.(*dropMessages)
+	writer := l.clients[0]
+	var extra []ack
+	extra = append(extra, l.submitOne(writer, writer.docs[0], "<dropped>"))
+	// Every instance subscribed to the document drops its copy.
+	outage(t, 0, func() bool { return toxic.Dropped() == len(c.nodes) })
+	last := time.Now()
+	extra = append(extra, l.submitOne(writer, writer.docs[0], "<after>"))
+	f := l.verify(c, "redis-message-dropped", last, extra...)
+	t.Logf("redis-message-dropped: %d messages dropped", toxic.Dropped())
+	requireClean(t, f)
+	for _, n := range c.nodes {
+		if strings.Contains(n.log(), "Redis reconnected") {
+			t.Errorf("%s reconnected to Redis: the drop should have been silent", n.name)
+		}
 	}
 }

@@ -338,3 +338,17 @@ func refetch(ctx context.Context, d *client.Doc) {
 	defer cancel()
 	_ = d.Fetch(fctx) // failure: tried again later
 }
+
+// submitOne inserts token at the start of d for g and returns its ack.
+func (l *load) submitOne(g *goClient, d *client.Doc, token string) ack {
+	l.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := d.Submit(ctx, insertOp(0, token)); err != nil {
+		l.t.Fatalf("%s: submit %s: %v", g.name, token, err)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	s := g.sent[d.ID()]
+	return ack{doc: d.ID(), src: s.Src, seq: s.Seq, token: token}
+}
