@@ -6,7 +6,9 @@
 // running deploy/nginx.conf on a free loopback port. Go clients
 // (internal/client) and real sharedb npm clients (testdata/editor.js) edit
 // through nginx while in-process toxiproxy proxies between the instances and
-// Postgres/Redis cut links, and instances are killed with SIGKILL or
+// Postgres/Redis cut links (or, with a toxic that parses the RESP stream,
+// silently drop pub/sub messages), Redis is restarted, ops are committed
+// without being published, and instances are killed with SIGKILL or
 // drained with SIGTERM.
 //
 // Invariants every test checks: each acknowledged op is in Postgres exactly

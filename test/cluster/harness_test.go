@@ -23,6 +23,15 @@ var buildOnce struct {
 	err  error
 }
 
+// TestMain removes the built binary after the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildOnce.path != "" {
+		_ = os.RemoveAll(filepath.Dir(buildOnce.path))
+	}
+	os.Exit(code)
+}
+
 func weftBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {

@@ -94,8 +94,11 @@ func newCluster(t *testing.T, o options) *cluster {
 			if cmd, _ := n.current(); cmd != nil {
 				_ = n.kill(t, syscall.SIGKILL)
 			}
+			if strings.Contains(n.log(), "WARNING: DATA RACE") {
+				t.Errorf("%s (built with -race) reported a data race", n.name)
+			}
 			if t.Failed() {
-				t.Logf("%s logs (last 6000 bytes):\n%s", n.name, tail(n.log(), 200000))
+				t.Logf("%s logs (last 6000 bytes):\n%s", n.name, tail(n.log(), 20000))
 			}
 		}
 	})
