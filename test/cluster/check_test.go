@@ -94,32 +94,10 @@ func (l *load) verify(c *cluster, name string, since time.Time, extra ...ack) fi
 	ids := l.cfg.allDocs()
 	logs := c.opLog(ctx)
 	var f figures
-	for _, g := range l.clients {
-		for _, d := range g.docs {
-			head := int64(len(logs[d.ID()]))
-			refetch(ctx, d)
-			if err := d.WaitVersion(ctx, head); err != nil {
-				t.Fatalf("%s did not reach %s v%d: %v", g.name, d.ID(), head, err)
-			}
-		}
-	}
+	l.waitHeads(ctx, logs)
 	f.converge = time.Since(since)
 	finals := c.finals(ctx, ids)
-	for _, g := range l.clients {
-		for _, d := range g.docs {
-			s, err := docText(d)
-			if err != nil || s != finals[d.ID()] {
-				f.mismatches++
-				t.Errorf("%s's %s = %.80q (err %v), fresh fetch = %.80q", g.name, d.ID(), s, err, finals[d.ID()])
-			}
-		}
-	}
-	for _, id := range ids {
-		if text, err := replay(logs[id]); err != nil || text != finals[id] {
-			f.mismatches++
-			t.Errorf("%s: replay of the op log = %.80q (err %v), fresh fetch = %.80q", id, text, err, finals[id])
-		}
-	}
+	l.compare(&f, logs, finals)
 	l.h.mu.Lock()
 	acked := append(append([]ack(nil), l.h.acked...), extra...)
 	tried := append([]string(nil), l.h.tried...)
@@ -132,35 +110,50 @@ func (l *load) verify(c *cluster, name string, since time.Time, extra ...ack) fi
 	return f
 }
 
+// waitHeads waits until every client's documents reach the op log's head.
+func (l *load) waitHeads(ctx context.Context, logs map[string][]logRow) {
+	l.t.Helper()
+	for _, g := range l.clients {
+		for _, d := range g.docs {
+			head := int64(len(logs[d.ID()]))
+			refetch(ctx, d)
+			if err := d.WaitVersion(ctx, head); err != nil {
+				l.t.Fatalf("%s did not reach %s v%d: %v", g.name, d.ID(), head, err)
+			}
+		}
+	}
+}
+
+// compare checks every client's text and the op log's replay against the
+// fresh fetch.
+func (l *load) compare(f *figures, logs map[string][]logRow, finals map[string]string) {
+	t := l.t
+	t.Helper()
+	for _, g := range l.clients {
+		for _, d := range g.docs {
+			s, err := docText(d)
+			if err != nil || s != finals[d.ID()] {
+				f.mismatches++
+				t.Errorf("%s's %s = %.80q (err %v), fresh fetch = %.80q", g.name, d.ID(), s, err, finals[d.ID()])
+			}
+		}
+	}
+	for id, want := range finals {
+		if text, err := replay(logs[id]); err != nil || text != want {
+			f.mismatches++
+			t.Errorf("%s: replay of the op log = %.80q (err %v), fresh fetch = %.80q", id, text, err, want)
+		}
+	}
+}
+
 // checkLog checks the op log against the acknowledged ops and the final
 // texts against the tokens.
 func checkLog(t *testing.T, f *figures, logs map[string][]logRow, acked []ack, tried []string) {
 	t.Helper()
-	type key struct {
-		doc, src string
-		seq      int64
-	}
-	count := map[key]int{}
-	for doc, rows := range logs {
-		for i, r := range rows {
-			if r.version != int64(i) {
-				f.versionGaps++
-				t.Errorf("%s: op %d has version %d: versions are not dense", doc, i, r.version)
-			}
-			if r.src != "" {
-				count[key{doc, r.src, r.seq}]++
-			}
-		}
-	}
-	for k, n := range count {
-		if n > 1 {
-			f.duplicates += n - 1
-			t.Errorf("(%q, %d) appears %d times in %s's op log", k.src, k.seq, n, k.doc)
-		}
-	}
+	count := countPairs(t, f, logs)
 	f.acked = len(acked)
 	for _, a := range acked {
-		n := count[key{a.doc, a.src, a.seq}]
+		n := count[pairKey{a.doc, a.src, a.seq}]
 		rows := rowsWith(logs[a.doc], a.token)
 		switch {
 		case n == 0:
@@ -183,6 +176,37 @@ func checkLog(t *testing.T, f *figures, logs map[string][]logRow, acked []ack, t
 			t.Errorf("unacknowledged token %s is in %d ops", tok, n)
 		}
 	}
+}
+
+// pairKey is an op's identity in one document's log.
+type pairKey struct {
+	doc, src string
+	seq      int64
+}
+
+// countPairs counts each (src, seq) per document, checking that versions
+// are dense and reporting pairs stored more than once.
+func countPairs(t *testing.T, f *figures, logs map[string][]logRow) map[pairKey]int {
+	t.Helper()
+	count := map[pairKey]int{}
+	for doc, rows := range logs {
+		for i, r := range rows {
+			if r.version != int64(i) {
+				f.versionGaps++
+				t.Errorf("%s: op %d has version %d: versions are not dense", doc, i, r.version)
+			}
+			if r.src != "" {
+				count[pairKey{doc, r.src, r.seq}]++
+			}
+		}
+	}
+	for k, n := range count {
+		if n > 1 {
+			f.duplicates += n - 1
+			t.Errorf("(%q, %d) appears %d times in %s's op log", k.src, k.seq, n, k.doc)
+		}
+	}
+	return count
 }
 
 // rowsWith returns the op log rows whose op carries token. An op's

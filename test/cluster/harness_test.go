@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -148,7 +149,7 @@ func (n *node) kill(t *testing.T, sig syscall.Signal) error {
 	if cmd == nil {
 		return nil
 	}
-	if err := cmd.Process.Signal(sig); err != nil {
+	if err := cmd.Process.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		t.Fatalf("signal %s: %v", n.name, err)
 	}
 	select {

@@ -69,8 +69,7 @@ func (c *cluster) startNginx() {
 	for _, n := range c.nodes {
 		ups = append(ups, fmt.Sprintf("127.0.0.1:%d", n.port))
 	}
-	port := freePort(t)
-	listen := fmt.Sprintf("127.0.0.1:%d", port)
+	listen := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	prefix := prefixDir(t)
 	conf := filepath.Join(prefix, "nginx.conf")
 	if err := os.WriteFile(conf, []byte(renderNginx(t, ups, listen)), 0o644); err != nil {
@@ -80,7 +79,17 @@ func (c *cluster) startNginx() {
 	if os.Geteuid() == 0 {
 		global += " user root;" // workers write to the test's temp prefix
 	}
-	cmd := exec.Command(bin, "-p", prefix+"/", "-c", conf, "-e", filepath.Join(prefix, "logs", "error.log"), "-g", global)
+	runNginx(t, exec.Command(bin, "-p", prefix+"/", "-c", conf, "-e", filepath.Join(prefix, "logs", "error.log"), "-g", global), prefix)
+	waitTCP(t, listen, 30*time.Second)
+	c.nginxPrefix = prefix
+	c.frontURL = "ws://" + listen + "/ws"
+	c.httpURL = "http://" + listen
+}
+
+// runNginx starts cmd and stops it at cleanup, logging its output and
+// error log if the test failed.
+func runNginx(t *testing.T, cmd *exec.Cmd, prefix string) {
+	t.Helper()
 	var out strings.Builder
 	var mu sync.Mutex
 	cmd.Stdout, cmd.Stderr = &lockedWriter{&mu, &out}, &lockedWriter{&mu, &out}
@@ -106,10 +115,6 @@ func (c *cluster) startNginx() {
 			mu.Unlock()
 		}
 	})
-	waitTCP(t, listen, 30*time.Second)
-	c.nginxPrefix = prefix
-	c.frontURL = "ws://" + listen + "/ws"
-	c.httpURL = "http://" + listen
 }
 
 type lockedWriter struct {

@@ -40,19 +40,8 @@ type nodeLine struct {
 // startNodeEditor runs editor.js on docs with ops inserts.
 func startNodeEditor(t *testing.T, url, name string, docs []string, ops int) *nodeEditor {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is not installed: the cluster tests drive the sharedb npm client (Debian: apt-get install nodejs npm)")
-	}
-	modules, err := filepath.Abs(filepath.Join("..", "..", "tools", "sharedb-ref", "node_modules"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(modules, "sharedb")); err != nil {
-		t.Fatalf("sharedb npm package missing in %s: run `make deps-node`", modules)
-	}
-	cmd := exec.Command(node, filepath.Join("testdata", "editor.js"))
-	cmd.Env = append(os.Environ(), "NODE_PATH="+modules, "WEFT_URL="+url, "WEFT_COLLECTION="+collection,
+	cmd := nodeCommand(t)
+	cmd.Env = append(cmd.Env, "WEFT_URL="+url, "WEFT_COLLECTION="+collection,
 		"WEFT_DOCS="+strings.Join(docs, ","), fmt.Sprintf("WEFT_OPS=%d", ops), "WEFT_NAME="+name)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -68,19 +57,7 @@ func startNodeEditor(t *testing.T, url, name string, docs []string, ops int) *no
 		t.Fatalf("start editor.js: %v", err)
 	}
 	e := &nodeEditor{name: name, cmd: cmd, stdin: stdin, lines: make(chan nodeLine, 1024), done: make(chan error, 1)}
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 64<<10), 16<<20)
-		for sc.Scan() {
-			var l nodeLine
-			if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-				l.Error = fmt.Sprintf("unparseable line %q", sc.Text())
-			}
-			e.lines <- l
-		}
-		close(e.lines)
-		e.done <- cmd.Wait()
-	}()
+	go e.read(stdout)
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		<-e.done
@@ -89,6 +66,41 @@ func startNodeEditor(t *testing.T, url, name string, docs []string, ops int) *no
 		}
 	})
 	return e
+}
+
+// nodeCommand is `node testdata/editor.js` with NODE_PATH at the sharedb
+// packages `make deps-node` installs in tools/sharedb-ref.
+func nodeCommand(t *testing.T) *exec.Cmd {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node is not installed: the cluster tests drive the sharedb npm client (Debian: apt-get install nodejs npm)")
+	}
+	modules, err := filepath.Abs(filepath.Join("..", "..", "tools", "sharedb-ref", "node_modules"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(modules, "sharedb")); err != nil {
+		t.Fatalf("sharedb npm package missing in %s: run `make deps-node`", modules)
+	}
+	cmd := exec.Command(node, filepath.Join("testdata", "editor.js"))
+	cmd.Env = append(os.Environ(), "NODE_PATH="+modules)
+	return cmd
+}
+
+// read parses the editor's output lines until it exits.
+func (e *nodeEditor) read(stdout io.Reader) {
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for sc.Scan() {
+		var l nodeLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			l.Error = fmt.Sprintf("unparseable line %q", sc.Text())
+		}
+		e.lines <- l
+	}
+	close(e.lines)
+	e.done <- e.cmd.Wait()
 }
 
 // next returns the editor's next line, failing the test on an error line,

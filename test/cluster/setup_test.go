@@ -67,18 +67,26 @@ func newCluster(t *testing.T, o options) *cluster {
 	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
 	c.pg = startProxy(t, srv, "postgres", hostPort(t, c.dbURL))
 	c.rd = startProxy(t, srv, "redis", hostPort(t, redisURL))
-	pgVia := replaceHost(t, c.dbURL, c.pg.Listen)
-	redisVia := replaceHost(t, redisURL, c.rd.Listen)
+	c.startNodes(o, replaceHost(t, c.dbURL, c.pg.Listen), replaceHost(t, redisURL, c.rd.Listen))
+	c.startNginx()
+	return c
+}
+
+// startNodes starts the instances, all at once (their migrations race on
+// purpose), reaching Postgres and Redis at the given URLs. At cleanup they
+// are killed and their logs checked for data races.
+func (c *cluster) startNodes(o options, pgURL, redisURL string) {
+	t := c.t
+	t.Helper()
 	for i := range o.instances {
-		n := &node{name: fmt.Sprintf("weft%d", i+1), port: freePort(t), args: []string{
+		c.nodes = append(c.nodes, &node{name: fmt.Sprintf("weft%d", i+1), port: freePort(t), args: []string{
 			"--data-dir", t.TempDir(),
-			"--postgres-url", pgVia, "--redis-url", redisVia, "--redis-prefix", c.prefix,
+			"--postgres-url", pgURL, "--redis-url", redisURL, "--redis-prefix", c.prefix,
 			"--head-check-interval", o.headCheck.String(),
 			"--shutdown-timeout", "20s", "--ping-interval", "2s", "--ping-timeout", "4s",
-		}}
-		c.nodes = append(c.nodes, n)
+		}})
 	}
-	// Start the instances concurrently: their migrations race on purpose.
+	t.Cleanup(c.stopNodes)
 	bin := weftBinary(t)
 	errs := make(chan error, len(c.nodes))
 	for _, n := range c.nodes {
@@ -86,24 +94,27 @@ func newCluster(t *testing.T, o options) *cluster {
 	}
 	for range c.nodes {
 		if err := <-errs; err != nil {
-			t.Fatal(err)
+			t.Error(err)
 		}
 	}
-	t.Cleanup(func() {
-		for _, n := range c.nodes {
-			if cmd, _ := n.current(); cmd != nil {
-				_ = n.kill(t, syscall.SIGKILL)
-			}
-			if strings.Contains(n.log(), "WARNING: DATA RACE") {
-				t.Errorf("%s (built with -race) reported a data race", n.name)
-			}
-			if t.Failed() {
-				t.Logf("%s logs (last 6000 bytes):\n%s", n.name, tail(n.log(), 20000))
-			}
+	if t.Failed() {
+		t.FailNow()
+	}
+}
+
+func (c *cluster) stopNodes() {
+	t := c.t
+	for _, n := range c.nodes {
+		if cmd, _ := n.current(); cmd != nil {
+			_ = n.kill(t, syscall.SIGKILL)
 		}
-	})
-	c.startNginx()
-	return c
+		if strings.Contains(n.log(), "WARNING: DATA RACE") {
+			t.Errorf("%s (built with -race) reported a data race", n.name)
+		}
+		if t.Failed() {
+			t.Logf("%s logs (tail):\n%s", n.name, tail(n.log(), 20000))
+		}
+	}
 }
 
 func tail(s string, n int) string {
