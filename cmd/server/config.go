@@ -23,6 +23,7 @@ type Config struct {
 	SendQueue       int
 	SnapshotEvery   int
 	DocIdleTimeout  time.Duration
+	HeadCheckEvery  time.Duration
 	ShutdownTimeout time.Duration
 	LogLevel        slog.Level
 	LogFormat       string
@@ -58,6 +59,7 @@ func settings(c *Config, origins *string, level *string) []setting {
 		{"send-queue", "WEFT_SEND_QUEUE", "messages queued per connection before a slow client is disconnected (close code 1008; it reconnects and catches up)", num(&c.SendQueue, 1024)},
 		{"snapshot-every", "WEFT_SNAPSHOT_EVERY", "write a snapshot (and history milestone) every N ops per document", num(&c.SnapshotEvery, 100)},
 		{"doc-idle-timeout", "WEFT_DOC_IDLE_TIMEOUT", "unload a document this long after its last subscriber leaves", dur(&c.DocIdleTimeout, time.Minute)},
+		{"head-check-interval", "WEFT_HEAD_CHECK_INTERVAL", "how often an open document compares its version with the store's head, catching up on edits whose Redis message was lost", dur(&c.HeadCheckEvery, 30*time.Second)},
 		{"shutdown-timeout", "WEFT_SHUTDOWN_TIMEOUT", "how long a SIGINT/SIGTERM drain may take", dur(&c.ShutdownTimeout, 15*time.Second)},
 		{"postgres-url", "DATABASE_URL", "Postgres connection URL; when set, documents live in Postgres instead of the embedded store (required for several instances)", str(&c.PostgresURL, "")},
 		{"redis-url", "REDIS_URL", "Redis URL; when set, instances share edits and presence over Redis pub/sub instead of the in-process bus", str(&c.RedisURL, "")},
@@ -132,7 +134,7 @@ func (c *Config) finish(origins, level string) error {
 		return fmt.Errorf("send queue %d: must be at least 1", c.SendQueue)
 	case c.SnapshotEvery < 1:
 		return fmt.Errorf("snapshot every %d: must be at least 1", c.SnapshotEvery)
-	case c.PingInterval <= 0 || c.PingTimeout <= 0 || c.DocIdleTimeout <= 0 || c.ShutdownTimeout <= 0:
+	case c.PingInterval <= 0 || c.PingTimeout <= 0 || c.DocIdleTimeout <= 0 || c.ShutdownTimeout <= 0 || c.HeadCheckEvery <= 0:
 		return errors.New("durations must be positive")
 	case c.DataDir == "":
 		return errors.New("data dir must not be empty")

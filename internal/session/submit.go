@@ -49,7 +49,7 @@ func (d *document) handleSubmits(batch []*submitEv) {
 			d.trimTail()
 			return
 		}
-		d.loaded = false
+		d.unload(start)
 		if lerr := d.ensureLoaded(); lerr != nil || err != nil || attempt >= d.m.opts.MaxSubmitRetries {
 			e := errf(CodeMaxRetries, "Maximum submit retries exceeded")
 			if err != nil || lerr != nil {
