@@ -1,16 +1,10 @@
 # Weft's build and test entry points. `make test` is what CI runs.
 SHELL := /bin/bash
 GO ?= go
-NODE_DIRS := tools/otoracle tools/sharedb-ref test/sharedb-client
+NODE_DIRS := tools/otoracle tools/sharedb-ref test/sharedb-client web/editor
 FUZZTIME ?= 30s
 
-.PHONY: all test test-go check deps-node fuzz bench build web web-check web-e2e conformance
-	$(MAKE) --no-print-directory conformance
-
-# conformance runs ShareDB's own client test suite through a WebSocket shim
-# (conformance/run.sh; see conformance/README.md).
-conformance:
-	bash conformance/run.sh
+.PHONY: all test test-go check deps-node deps-browser fuzz bench build web web-check web-e2e conformance
 
 all: check test
 
@@ -27,13 +21,29 @@ deps-node:
 		fi; \
 	done
 
+# deps-browser makes sure headless Chromium (Debian package chromium) is
+# there for the editor suite (cmd/server TestEditorInChromium): installed
+# with apt-get when missing and running as root, else a clear failure.
+deps-browser:
+	@if [ -n "$$CHROMIUM" ] || [ -x /usr/bin/chromium ] || command -v chromium >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing the Debian package chromium"; \
+		apt-get install -y chromium || { apt-get update && apt-get install -y chromium; } || exit 1; \
+	else \
+		echo "make test needs Chromium for the editor suite: install the Debian package chromium (apt-get install -y chromium) or set CHROMIUM=/path/to/chromium"; exit 1; \
+	fi
+
 # test runs every suite: the Go tests with -race, including the differential
 # tests against the npm references (which fail, not skip, here) and the
 # Postgres and Redis suites, against a throwaway Postgres and Redis that
 # scripts/testenv/run.sh starts on free loopback ports and stops afterwards,
 # pass or fail (set WEFT_TEST_DATABASE_URL / WEFT_TEST_REDIS_URL to use
-# servers of your own instead).
-test: deps-node
+# servers of your own instead). It first checks that the committed editor
+# bundle equals a fresh build (web/editor/check-bundle.sh); the editor suite
+# drives the built server in headless Chromium and rewrites
+# docs/screenshots/.
+test: deps-node deps-browser
+	web/editor/check-bundle.sh
 	WEFT_REQUIRE_ORACLE=1 scripts/testenv/run.sh $(GO) test -race -count=1 -timeout 25m ./...
 	$(MAKE) --no-print-directory conformance
 
@@ -74,5 +84,5 @@ web-check:
 # web-e2e runs the editor's unit tests (Node) and drives it in headless
 # Chromium (/usr/bin/chromium) against the reference ShareDB server through
 # web/editor/devserver.mjs.
-web-e2e: deps-node
-	cd web/editor && npm ci --no-audit --no-fund --loglevel=error && node --test test/unit.mjs && node test/e2e.mjs
+web-e2e: deps-node deps-browser
+	cd web/editor && node --test test/unit.mjs && node test/e2e.mjs

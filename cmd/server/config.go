@@ -23,6 +23,7 @@ type Config struct {
 	SendQueue       int
 	SnapshotEvery   int
 	DocIdleTimeout  time.Duration
+	HeadCheckEvery  time.Duration
 	ShutdownTimeout time.Duration
 	LogLevel        slog.Level
 	LogFormat       string
@@ -60,9 +61,10 @@ func settings(c *Config, origins *string, level *string) []setting {
 		{"max-message-bytes", "WEFT_MAX_MESSAGE_BYTES", "largest WebSocket message accepted, after decompression; larger ones close the socket with 1009", func(fs *flag.FlagSet, n, u string) { fs.Int64Var(&c.MaxMessageBytes, n, 1<<20, u) }},
 		{"ping-interval", "WEFT_PING_INTERVAL", "how often the server pings each WebSocket", dur(&c.PingInterval, 25*time.Second)},
 		{"ping-timeout", "WEFT_PING_TIMEOUT", "how long a ping may go unanswered before the socket is closed", dur(&c.PingTimeout, 20*time.Second)},
-		{"send-queue", "WEFT_SEND_QUEUE", "messages queued per connection before a slow client is disconnected (close code 1013)", num(&c.SendQueue, 1024)},
+		{"send-queue", "WEFT_SEND_QUEUE", "messages queued per connection before a slow client is disconnected (close code 1008; it reconnects and catches up)", num(&c.SendQueue, 1024)},
 		{"snapshot-every", "WEFT_SNAPSHOT_EVERY", "write a snapshot (and history milestone) every N ops per document", num(&c.SnapshotEvery, 100)},
 		{"doc-idle-timeout", "WEFT_DOC_IDLE_TIMEOUT", "unload a document this long after its last subscriber leaves", dur(&c.DocIdleTimeout, time.Minute)},
+		{"head-check-interval", "WEFT_HEAD_CHECK_INTERVAL", "how often an open document compares its version with the store's head, catching up on edits whose Redis message was lost", dur(&c.HeadCheckEvery, 30*time.Second)},
 		{"shutdown-timeout", "WEFT_SHUTDOWN_TIMEOUT", "how long a SIGINT/SIGTERM drain may take", dur(&c.ShutdownTimeout, 15*time.Second)},
 		{"postgres-url", "DATABASE_URL", "Postgres connection URL; when set, documents live in Postgres instead of the embedded store (required for several instances)", str(&c.PostgresURL, "")},
 		{"redis-url", "REDIS_URL", "Redis URL; when set, instances share edits and presence over Redis pub/sub instead of the in-process bus", str(&c.RedisURL, "")},
@@ -138,7 +140,7 @@ func (c *Config) finish(origins, level string) error {
 		return fmt.Errorf("send queue %d: must be at least 1", c.SendQueue)
 	case c.SnapshotEvery < 1:
 		return fmt.Errorf("snapshot every %d: must be at least 1", c.SnapshotEvery)
-	case c.PingInterval <= 0 || c.PingTimeout <= 0 || c.DocIdleTimeout <= 0 || c.ShutdownTimeout <= 0:
+	case c.PingInterval <= 0 || c.PingTimeout <= 0 || c.DocIdleTimeout <= 0 || c.ShutdownTimeout <= 0 || c.HeadCheckEvery <= 0:
 		return errors.New("durations must be positive")
 	case c.DataDir == "":
 		return errors.New("data dir must not be empty")

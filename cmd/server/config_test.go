@@ -68,3 +68,23 @@ func TestConfigHelpNamesEveryEnvVar(t *testing.T) {
 		}
 	}
 }
+
+func TestConfigHeadCheckInterval(t *testing.T) {
+	c, err := parseConfig(nil, env(nil), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HeadCheckEvery != 30*time.Second {
+		t.Errorf("default head check interval = %v, want 30s", c.HeadCheckEvery)
+	}
+	c, err = parseConfig(nil, env(map[string]string{"WEFT_HEAD_CHECK_INTERVAL": "250ms"}), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HeadCheckEvery != 250*time.Millisecond {
+		t.Errorf("head check interval from env = %v, want 250ms", c.HeadCheckEvery)
+	}
+	if _, err := parseConfig([]string{"--head-check-interval", "0s"}, env(nil), &bytes.Buffer{}); err == nil {
+		t.Error("a zero head check interval was accepted")
+	}
+}

@@ -52,17 +52,18 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server,
 		return nil, err
 	}
 	s.manager, err = session.New(session.Options{
-		Store:          s.store,
-		PubSub:         s.bus,
-		Registry:       types.Registry(),
-		Logger:         logger,
-		ReadLimit:      cfg.MaxMessageBytes,
-		SendQueue:      cfg.SendQueue,
-		PingInterval:   cfg.PingInterval,
-		PingTimeout:    cfg.PingTimeout,
-		OriginPatterns: cfg.AllowedOrigins,
-		IdleTimeout:    cfg.DocIdleTimeout,
-		SnapshotEvery:  int64(cfg.SnapshotEvery),
+		Store:             s.store,
+		PubSub:            s.bus,
+		Registry:          types.Registry(),
+		Logger:            logger,
+		ReadLimit:         cfg.MaxMessageBytes,
+		SendQueue:         cfg.SendQueue,
+		PingInterval:      cfg.PingInterval,
+		PingTimeout:       cfg.PingTimeout,
+		OriginPatterns:    cfg.AllowedOrigins,
+		IdleTimeout:       cfg.DocIdleTimeout,
+		HeadCheckInterval: cfg.HeadCheckEvery,
+		SnapshotEvery:     int64(cfg.SnapshotEvery),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start sessions: %w", err)

@@ -33,6 +33,11 @@ type document struct {
 	subs        map[*conn]struct{}
 	projSubs    map[projSub]struct{} // subscriptions through projections
 	unsubscribe func()               // cancels the PubSub subscription
+	// resendFrom, when >= 0, is the version up to which local subscribers
+	// were sent ops before the document was unloaded (a lost commit race,
+	// a failed commit or catch-up): once it loads again they are sent the
+	// committed ops from there. -1 otherwise.
+	resendFrom int64
 }
 
 // tailEntry is a committed op with its encoded broadcast message.
@@ -53,6 +58,8 @@ func newDocument(m *Manager, k docKey) *document {
 		remote: make(chan []byte, 256),
 		gap:    make(chan struct{}, 1),
 		subs:   make(map[*conn]struct{}),
+
+		resendFrom: -1,
 	}
 }
 
@@ -208,7 +215,36 @@ func (d *document) ensureLoaded() *shareErr {
 	if d.unsubscribe == nil && d.m.opts.PubSub != nil {
 		d.subscribeRemote()
 	}
+	d.sendMissed()
 	return nil
+}
+
+// unload makes the next use reload the document from the store; local
+// subscribers have been sent the ops before version sent.
+func (d *document) unload(sent int64) {
+	d.loaded = false
+	if d.resendFrom < 0 || sent < d.resendFrom {
+		d.resendFrom = sent
+	}
+}
+
+// sendMissed sends local subscribers the committed ops a reload found that
+// they were never sent (ops other instances committed meanwhile, whose
+// PubSub messages are now older than the document and so ignored).
+func (d *document) sendMissed() {
+	from := d.resendFrom
+	d.resendFrom = -1
+	if from < 0 || from >= d.version || len(d.subs) == 0 {
+		return
+	}
+	entries, err := d.opsFrom(from)
+	if err != nil {
+		d.m.opts.Logger.Warn("send missed ops", "collection", d.key.c, "doc", d.key.id, "from", from, "err", err)
+		return
+	}
+	for i := range entries {
+		d.broadcast(&entries[i])
+	}
 }
 
 func (d *document) load() error {

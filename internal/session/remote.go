@@ -56,7 +56,7 @@ func (d *document) subscribeRemote() {
 // handleRemote applies an op another instance committed: the next version
 // is applied, older ones are ignored, and a gap is filled from the store.
 func (d *document) handleRemote(b []byte) {
-	if !d.loaded {
+	if d.ensureLoaded() != nil {
 		return
 	}
 	var r remoteOp
@@ -78,7 +78,7 @@ func (d *document) handleRemote(b []byte) {
 	}
 	if err := d.applyStored(op); err != nil {
 		d.m.opts.Logger.Warn("apply remote op", "collection", d.key.c, "doc", d.key.id, "err", err)
-		d.loaded = false
+		d.unload(d.version)
 		return
 	}
 	d.broadcast(&d.tail[len(d.tail)-1])
@@ -87,7 +87,7 @@ func (d *document) handleRemote(b []byte) {
 
 // catchUp applies the ops the store has beyond the in-memory version.
 func (d *document) catchUp() {
-	if !d.loaded {
+	if d.ensureLoaded() != nil {
 		return
 	}
 	ctx, cancel := d.m.storeCtx()
@@ -100,7 +100,7 @@ func (d *document) catchUp() {
 	for i := range ops {
 		if err := d.applyStored(&ops[i]); err != nil {
 			d.m.opts.Logger.Warn("catch up", "collection", d.key.c, "doc", d.key.id, "err", err)
-			d.loaded = false
+			d.unload(d.version)
 			return
 		}
 		d.broadcast(&d.tail[len(d.tail)-1])
@@ -108,9 +108,11 @@ func (d *document) catchUp() {
 	d.trimTail()
 }
 
-// checkHead catches up when the store is ahead (a PubSub message was lost).
+// checkHead catches up when the store is ahead (a PubSub message was lost),
+// and reloads a document a store failure left unloaded.
 func (d *document) checkHead() {
 	if !d.loaded {
+		_ = d.ensureLoaded()
 		return
 	}
 	ctx, cancel := d.m.storeCtx()

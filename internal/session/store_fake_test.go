@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"sync"
 
@@ -18,6 +19,21 @@ type memStore struct {
 	opsPer  [][]int       // ops per commit, per Commit call
 	gate    chan struct{} // when set, Commit signals entered and waits on gate
 	entered chan struct{}
+	down    bool // when set, Commit, Ops, Snapshot and Head fail (a store outage)
+}
+
+var errStoreDown = errors.New("store unreachable")
+
+func (s *memStore) setDown(down bool) {
+	s.mu.Lock()
+	s.down = down
+	s.mu.Unlock()
+}
+
+func (s *memStore) isDown() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.down
 }
 
 type memDoc struct {
@@ -60,6 +76,9 @@ func (s *memStore) doc(c, id string) *memDoc {
 }
 
 func (s *memStore) Commit(ctx context.Context, commits []Commit) ([]bool, error) {
+	if s.isDown() {
+		return nil, errStoreDown
+	}
 	s.mu.Lock()
 	gate, entered := s.gate, s.entered
 	s.mu.Unlock()
@@ -102,6 +121,9 @@ func (s *memStore) Commit(ctx context.Context, commits []Commit) ([]bool, error)
 }
 
 func (s *memStore) Ops(ctx context.Context, c, id string, from, to int64) ([]ot.Op, error) {
+	if s.isDown() {
+		return nil, errStoreDown
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d := s.doc(c, id)
@@ -117,6 +139,9 @@ func (s *memStore) Ops(ctx context.Context, c, id string, from, to int64) ([]ot.
 }
 
 func (s *memStore) Snapshot(ctx context.Context, c, id string, atMost int64) (ot.Snapshot, error) {
+	if s.isDown() {
+		return ot.Snapshot{}, errStoreDown
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	best := ot.Snapshot{}
@@ -139,6 +164,9 @@ func (s *memStore) WriteSnapshot(ctx context.Context, c, id string, snap ot.Snap
 }
 
 func (s *memStore) Head(ctx context.Context, c, id string) (int64, error) {
+	if s.isDown() {
+		return 0, errStoreDown
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return int64(len(s.doc(c, id).ops)), nil

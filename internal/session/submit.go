@@ -50,7 +50,7 @@ func (d *document) handleSubmits(batch []*submitEv) {
 			d.trimTail()
 			return
 		}
-		d.loaded = false
+		d.unload(start)
 		if lerr := d.ensureLoaded(); lerr != nil || err != nil || d.retriesExhausted(attempt) {
 			e := errf(CodeMaxRetries, "Maximum submit retries exceeded")
 			if err != nil || lerr != nil {

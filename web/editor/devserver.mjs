@@ -75,12 +75,13 @@ function api(conn, req, res, url) {
   if (parts.length === 2) {
     const done = (err, snap) => {
       if (err) return fail(res, 400, err.code || 'ERR', err.message);
-      if (!snap.type) return fail(res, 404, 'ERR_DOC_NOT_FOUND', 'document not found');
+      if (!snap.type) return fail(res, 404, 'ERR_DOC_DOES_NOT_EXIST', 'document not found');
       if (q.get('format') === 'text') {
         res.writeHead(200, {'Content-Type': 'text/plain; charset=utf-8'});
         return res.end(snapshotText(snap.type, snap.data));
       }
-      sendJSON(res, 200, {v: snap.v, type: snap.type, data: snap.data?.ops ?? snap.data});
+      // As Weft: the snapshot as ShareDB stores it (rich text is {ops: [...]}).
+      sendJSON(res, 200, {v: snap.v, type: snap.type, data: snap.data});
     };
     if (q.get('ts')) return conn.fetchSnapshotByTimestamp(parts[0], parts[1], Number(q.get('ts')), done);
     return conn.fetchSnapshot(parts[0], parts[1], q.has('v') ? Number(q.get('v')) : null, done);

@@ -197,16 +197,18 @@ func (t *Type) applyOp(r *root, op []any, u *undoLog) error {
 		if !ok {
 			return errMissingPath
 		}
-		if isLegacyString(c) {
+		m := instructions(c)
+		if m&hasLegacy != 0 {
 			c = cloneComponent(c)
 			convertFromText(c)
+			m |= hasT | hasO
 		}
 		path, _ := c["p"].([]any)
 		l, err := walk(r, path)
 		if err != nil {
 			return err
 		}
-		if err := t.applyComponent(c, &l, u); err != nil {
+		if err := t.applyComponent(c, m, &l, u); err != nil {
 			return err
 		}
 	}
@@ -221,8 +223,9 @@ func checkObj(elem any) error {
 	return errors.New("Referenced element not an object (it was " + stringify(elem) + ")")
 }
 
-func (t *Type) applyComponent(c map[string]any, l *location, u *undoLog) error {
-	if sub := t.subtype(field(c, "t")); sub != nil && has(c, "o") {
+func (t *Type) applyComponent(c map[string]any, m uint16, l *location, u *undoLog) error {
+	if m&(hasT|hasO) == hasT|hasO && t.subtype(c["t"]) != nil {
+		sub := t.subtype(c["t"])
 		cur, err := getIn(l.elem, l.key)
 		if err != nil {
 			return err
@@ -234,7 +237,7 @@ func (t *Type) applyComponent(c map[string]any, l *location, u *undoLog) error {
 		return u.setProp(l, v)
 	}
 	switch {
-	case has(c, "na"):
+	case m&hasNA != 0:
 		cur, err := getIn(l.elem, l.key)
 		if err != nil {
 			return err
@@ -243,23 +246,23 @@ func (t *Type) applyComponent(c map[string]any, l *location, u *undoLog) error {
 			return errNotNumber
 		}
 		return u.setProp(l, addNumbers(cur, cloneJSON(c["na"])))
-	case has(c, "li") && has(c, "ld"):
+	case m&(hasLI|hasLD) == hasLI|hasLD:
 		if _, ok := l.elem.([]any); !ok {
 			return errNotList
 		}
 		return u.setProp(l, cloneJSON(c["li"]))
-	case has(c, "li"):
+	case m&hasLI != 0:
 		return u.splice(l, 0, []any{cloneJSON(c["li"])})
-	case has(c, "ld"):
+	case m&hasLD != 0:
 		return u.splice(l, 1, nil)
-	case has(c, "lm"):
+	case m&hasLM != 0:
 		return u.move(l, c["lm"])
-	case has(c, "oi"):
+	case m&hasOI != 0:
 		if err := checkObj(l.elem); err != nil {
 			return err
 		}
 		return u.setProp(l, cloneJSON(c["oi"]))
-	case has(c, "od"):
+	case m&hasOD != 0:
 		if err := checkObj(l.elem); err != nil {
 			return err
 		}
@@ -364,3 +367,48 @@ func convertToText(c map[string]any) {
 // refError returns an error carrying one of the reference's own messages,
 // which ShareDB forwards to clients verbatim (hence their capitals).
 func refError(msg string) error { return errors.New(msg) }
+
+// Instruction keys present in a component, as bits.
+const (
+	hasNA uint16 = 1 << iota
+	hasLI
+	hasLD
+	hasLM
+	hasOI
+	hasOD
+	hasO
+	hasT      // t is truthy
+	hasLegacy // si or sd is non-null
+)
+
+// instructions returns which instruction keys c holds, in one pass.
+func instructions(c map[string]any) uint16 {
+	var m uint16
+	for k, v := range c {
+		switch k {
+		case "na":
+			m |= hasNA
+		case "li":
+			m |= hasLI
+		case "ld":
+			m |= hasLD
+		case "lm":
+			m |= hasLM
+		case "oi":
+			m |= hasOI
+		case "od":
+			m |= hasOD
+		case "o":
+			m |= hasO
+		case "t":
+			if truthy(v) {
+				m |= hasT
+			}
+		case "si", "sd":
+			if v != nil {
+				m |= hasLegacy
+			}
+		}
+	}
+	return m
+}

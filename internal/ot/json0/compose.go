@@ -191,17 +191,37 @@ func (t *Type) Compose(a, b any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// out starts with a's own components and copies each one only before
+	// changing it (or at the end), since most are never touched.
 	al := a.([]any)
-	out := make([]any, len(al), len(al)+len(bl))
-	for i, c := range al {
-		out[i] = cloneComponent(c.(map[string]any))
-	}
+	out := append(make([]any, 0, len(al)+len(bl)), al...)
 	for _, c := range bl {
-		if out, err = t.appendComponent(out, c); err != nil {
+		if out, err = t.composeAppend(out, c, al); err != nil {
 			return nil, err
 		}
 	}
+	for i := 0; i < len(out) && i < len(al); i++ {
+		if sameComponent(out[i], al[i]) {
+			out[i] = cloneComponent(al[i].(map[string]any))
+		}
+	}
 	return out, nil
+}
+
+// composeAppend appends c to out, where out[i] may still be a[i] itself.
+func (t *Type) composeAppend(out []any, cv any, a []any) ([]any, error) {
+	n := len(out)
+	if c, ok := cv.(map[string]any); ok && n > 0 && isLegacyString(c) {
+		if last, ok := out[n-1].(map[string]any); ok && isLegacyString(last) {
+			if res, ok, err := appendLegacyFast(out, last, c); ok {
+				return res, err
+			}
+		}
+	}
+	if n > 0 && n <= len(a) && sameComponent(out[n-1], a[n-1]) {
+		out[n-1] = cloneComponent(a[n-1].(map[string]any))
+	}
+	return t.appendComponent(out, cv)
 }
 
 // Normalize returns op (an op or a single component) with a missing p set
@@ -274,20 +294,21 @@ func appendLegacyFast(dest []any, last, c map[string]any) ([]any, bool, error) {
 	if cText == "" {
 		return dest, true, nil // text0's append drops empty components
 	}
+	// A merge replaces last with a new component rather than changing it,
+	// so last may be shared with the caller's op.
 	switch {
 	case lIns && cIns && lOff <= cOff && cOff <= lOff+float64(ot.UTF16Len(lText)):
 		s, err := injectString(lText, cOff-lOff, cText)
 		if err != nil {
 			return nil, true, err
 		}
-		last["si"] = s
+		dest[len(dest)-1] = map[string]any{"p": append([]any(nil), last["p"].([]any)...), "si": s}
 	case !lIns && !cIns && cOff <= lOff && lOff <= cOff+float64(ot.UTF16Len(cText)):
 		s, err := injectString(cText, lOff-cOff, lText)
 		if err != nil {
 			return nil, true, err
 		}
-		last["sd"] = s
-		last["p"] = append(append(make([]any, 0, len(cParent)+1), cParent...), cOff)
+		dest[len(dest)-1] = map[string]any{"p": append(append(make([]any, 0, len(cParent)+1), cParent...), cOff), "sd": s}
 	default:
 		return append(dest, cloneComponent(c)), true, nil
 	}

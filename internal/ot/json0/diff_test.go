@@ -196,14 +196,15 @@ func jsonCase(s *caseSet, typ *Type, g *gen, i int, name string) {
 	da, err := typ.Apply(cloneJSON(doc), a)
 	s.add("json0", "apply", da, err, doc, a)
 	sideA, sideB := ot.Left, ot.Right
-	if i/2%2 == 1 {
+	if g.r.IntN(2) == 1 {
 		sideA, sideB = ot.Right, ot.Left
 	}
 	ab, errAB := typ.Transform(a, b, sideA)
 	s.add("json0", "transform", ab, errAB, a, b, sideA.String())
 	ba, errBA := typ.Transform(b, a, sideB)
 	s.add("json0", "transform", ba, errBA, b, a, sideB.String())
-	switch i / 2 % 6 {
+	// Half the cases add one more function, chosen at random.
+	switch g.r.IntN(12) {
 	case 0:
 		l, r, err := typ.TransformX(a, b)
 		s.add("json0", "transformX", []any{l, r}, err, a, b)
@@ -302,7 +303,7 @@ func textCase(s *caseSet, g *gen, i int, name string) {
 	s.add("text0", "transform", al, err, a, b, "left")
 	br, err := t0.Transform(b, a, ot.Right)
 	s.add("text0", "transform", br, err, b, a, "right")
-	switch i / 3 % 4 {
+	switch g.r.IntN(8) {
 	case 0:
 		l, r, err := t0.TransformX(a, b)
 		s.add("text0", "transformX", []any{l, r}, err, a, b)
@@ -317,9 +318,10 @@ func textCase(s *caseSet, g *gen, i int, name string) {
 		s.add("text0", "invert", inv, err, a)
 	}
 	pos := cursorPositions(g, doc, a)
-	side := [2]string{"left", "right"}[i/3%2]
-	got, err := t0.TransformCursor(pos[i/6%len(pos)], a, side)
-	s.add("text0", "transformCursor", got, err, pos[i/6%len(pos)], a, side)
+	side := [2]string{"left", "right"}[g.r.IntN(2)]
+	at := pos[g.r.IntN(len(pos))]
+	got, err := t0.TransformCursor(at, a, side)
+	s.add("text0", "transformCursor", got, err, at, a, side)
 	if errA == nil && errB == nil {
 		x, err1 := t0.Apply(da, br)
 		y, err2 := t0.Apply(db, al)

@@ -22,8 +22,9 @@
 // the earlier components are undone from a log, so a failed Apply leaves
 // the snapshot exactly as it was. Callers that need the old snapshot after
 // a successful Apply must keep a copy. Returned ops may share values (not
-// paths) with the ops passed in; nothing in the package modifies an op it
-// is given.
+// paths) with the ops passed in, and Transform against an empty op returns
+// the op itself, as the reference does; nothing in the package modifies an
+// op it is given.
 //
 // # Positions and tie-breaks
 //

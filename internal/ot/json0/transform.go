@@ -330,6 +330,15 @@ func (t *Type) transformLegacyFast(dest []any, c map[string]any, otherv any, sid
 	if !ok1 || !ok2 || !pathMatches(cParent, oParent) {
 		return nil, false, nil
 	}
+	if cIns {
+		// text0 moves an insert by transformPosition and drops it when empty.
+		if cText == "" {
+			return dest, true, nil
+		}
+		p := append(append(make([]any, 0, len(cParent)+1), cParent...), insertPosition(cOff, oOff, oText, oIns, side))
+		out, err := t.appendOwned(dest, map[string]any{"p": p, "si": cText})
+		return out, true, err
+	}
 	res, err := textTransformComponent(nil, textComp(cOff, cText, cIns), textComp(oOff, oText, oIns), side)
 	if err != nil {
 		return nil, true, err
@@ -355,4 +364,23 @@ func textComp(p float64, s string, ins bool) map[string]any {
 		return map[string]any{"p": p, "i": s}
 	}
 	return map[string]any{"p": p, "d": s}
+}
+
+// insertPosition is text0's transformPosition of an insert at pos over one
+// plain component (insert or delete of text at off).
+func insertPosition(pos, off float64, text string, ins bool, side ot.Side) float64 {
+	n := float64(ot.UTF16Len(text))
+	if ins {
+		if off < pos || (off == pos && side == ot.Right) {
+			return pos + n
+		}
+		return pos
+	}
+	switch {
+	case pos <= off:
+		return pos
+	case pos <= off+n:
+		return off
+	}
+	return pos - n
 }

@@ -179,6 +179,20 @@ func TestComposeLeavesInput(t *testing.T) {
 	if got := mustJSON(a); got != `[{"ld":"abc","li":null,"p":[0]}]` {
 		t.Errorf("input changed to %s", got)
 	}
+	// The result must not share components or paths with the inputs.
+	a = mustDecode(t, `[{"p":["x"],"oi":1},{"p":["s",0],"si":"a"}]`)
+	out, err := New().Compose(a, mustDecode(t, `[{"p":["y"],"oi":2}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range out.([]any) {
+		m := c.(map[string]any)
+		m["p"].([]any)[0] = "changed"
+		m["oi"] = "changed"
+	}
+	if got := mustJSON(a); got != `[{"oi":1,"p":["x"]},{"p":["s",0],"si":"a"}]` {
+		t.Errorf("changing the result changed the input to %s", got)
+	}
 }
 
 func mustDecode(t testing.TB, s string) any {

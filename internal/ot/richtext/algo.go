@@ -57,11 +57,18 @@ func composeLeadingRetain(out *builder, thisIter, otherIter *iterator) {
 	}
 	firstLeft := first.n
 	for thisIter.peekType() == kindText && thisIter.peekLength() <= firstLeft {
-		if c, ok := thisIter.wholeChunk(); ok && c.inserts && c.units <= firstLeft {
-			firstLeft -= c.units
-			out.appendChunk(c)
-			thisIter.skipChunk()
-			continue
+		if _, ok := thisIter.wholeChunk(); ok {
+			// Share the whole chunks of inserts that fit, in one go.
+			cs := thisIter.chunks[thisIter.ci:]
+			k := 0
+			for ; k < len(cs) && cs[k].inserts && cs[k].units <= firstLeft; k++ {
+				firstLeft -= cs[k].units
+			}
+			if k > 0 {
+				out.appendChunks(cs[:k])
+				thisIter.skipChunks(k)
+				continue
+			}
 		}
 		if thisIter.offset == 0 {
 			// Copy the run of whole inserts that fit in one go.

@@ -5,8 +5,8 @@ package richtext
 // another (apply on a large document) shares every chunk it does not
 // change: a keystroke copies one chunk, not the document.
 const (
-	chunkMin = 16
-	chunkMax = 48
+	chunkMin = 6
+	chunkMax = 16
 )
 
 // chunk is a run of consecutive elements with summary data.
@@ -151,14 +151,25 @@ func (b *builder) appendView(ops []Op) {
 	b.appendChunk(newChunk(ops))
 }
 
-// appendChunks appends every chunk's elements without merging.
+// appendChunks appends every chunk's elements without merging: the first
+// by appendChunk's rules, the others shared in one go.
 func (b *builder) appendChunks(cs []chunk) {
-	for _, c := range cs {
-		b.appendChunk(c)
+	if len(cs) == 0 {
+		return
+	}
+	b.appendChunk(cs[0])
+	if len(cs) > 1 {
+		b.seal(0)
+		for _, c := range cs[1:] {
+			if len(c.ops) > 0 { // the builder never holds empty chunks
+				b.done = append(b.done, c)
+			}
+		}
 	}
 }
 
 func (b *builder) delta() *Delta {
+	b.compact()
 	d := b.out
 	if d == nil {
 		d = &Delta{}
@@ -171,6 +182,21 @@ func (b *builder) delta() *Delta {
 	b.seal(0)
 	d.chunks = b.done
 	return d
+}
+
+// compact re-chunks the result when edits have left it with many more
+// chunks than its size needs (each edit can leave a small chunk behind).
+// Its O(n) cost is paid once per about n/chunkMin edits.
+func (b *builder) compact() {
+	if len(b.done) < 64 {
+		return
+	}
+	n := countOps(b.done) + len(b.tail)
+	if len(b.done) <= 2*n/chunkMin+8 {
+		return
+	}
+	b.done = chunkOps(b.flat())
+	b.tail = nil
 }
 
 // flat returns the elements built so far (tests).

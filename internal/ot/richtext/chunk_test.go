@@ -56,3 +56,31 @@ func TestChunkedMatchesFlat(t *testing.T) {
 		cur = got
 	}
 }
+
+// TestCompact checks that a result left with many tiny chunks is
+// re-chunked without changing its elements.
+func TestCompact(t *testing.T) {
+	b := &builder{}
+	var want []Op
+	for i := range 200 {
+		o := Op{kind: kindText, n: 1, text: string(rune('a' + i%26))}
+		b.done = append(b.done, newChunk([]Op{o})) // as edits can leave them
+		want = append(want, o)
+	}
+	if len(b.done) < 100 {
+		t.Fatalf("setup: %d chunks, want many tiny ones", len(b.done))
+	}
+	d := b.delta()
+	if n := len(d.chunks); n > 200/chunkMax+1 {
+		t.Errorf("after compaction %d chunks, want at most %d", n, 200/chunkMax+1)
+	}
+	got := flatten(d.chunks)
+	if len(got) != len(want) {
+		t.Fatalf("%d elements, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if !opEqual(got[i], want[i]) {
+			t.Fatalf("element %d differs", i)
+		}
+	}
+}

@@ -121,6 +121,12 @@ func toOpsInto(v any, buf []Op) (cs []chunk, short chunk, err error) {
 		}
 		return nil, newChunk(ops), nil
 	}
+	cs, err = parseChunks(list)
+	return cs, chunk{}, err
+}
+
+// parseChunks parses a list of elements into chunks.
+func parseChunks(list []any) ([]chunk, error) {
 	var ops []Op
 	var one []chunk
 	switch {
@@ -135,13 +141,13 @@ func toOpsInto(v any, buf []Op) (cs []chunk, short chunk, err error) {
 		ops = make([]Op, len(list))
 	}
 	if err := parseList(list, ops); err != nil {
-		return nil, chunk{}, err
+		return nil, err
 	}
 	if one != nil {
 		one[0] = newChunk(ops)
-		return one, chunk{}, nil
+		return one, nil
 	}
-	return chunkOps(ops), chunk{}, nil
+	return chunkOps(ops), nil
 }
 
 func parseList(list []any, ops []Op) error {

@@ -64,7 +64,8 @@ func TestDifferential(t *testing.T) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(1 << 30))
 	const perBatch = 2000
 	batches := make(chan batch, 1)
-	go func() {
+	go func() { // generate and compute the Go side while Node works
+
 		defer close(batches)
 		r := rand.New(rand.NewPCG(seed, 0x5eed))
 		for done := 0; done < cases; done += perBatch {
@@ -77,45 +78,46 @@ func TestDifferential(t *testing.T) {
 		}
 	}()
 	var failures atomic.Int64
-	var runTime, cmpTime time.Duration
-	nCalls := 0
+	calls := 0
 	for bt := range batches {
-		for _, f := range bt.fails {
-			if failures.Add(1) <= 20 {
-				t.Error(f)
-			}
-		}
-		calls := make([]oracle.Call, len(bt.calls))
-		for i, p := range bt.calls {
-			calls[i] = p.call
-		}
-		t0 := time.Now()
-		res := o.Run(calls)
-		runTime += time.Since(t0)
-		t1 := time.Now()
-		for i, p := range bt.calls {
-			if fastSame(res[i], p.got, p.err) {
-				continue
-			}
-			ok, detail := oracle.Same(res[i], p.got, p.err, true)
-			if ok {
-				continue
-			}
-			if err := rec.Record(oracle.Case{Call: p.call, Want: res[i], Note: p.note + ": " + detail}); err != nil {
-				t.Errorf("record: %v", err)
-			}
-			if failures.Add(1) <= 20 {
-				args, _ := ot.Marshal(p.call.Args)
-				t.Errorf("%s: %s%s: %s", p.note, p.call.Fn, args, detail)
-			}
-		}
-		cmpTime += time.Since(t1)
-		nCalls += len(calls)
+		calls += checkBatch(t, o, rec, bt, &failures)
 	}
-	t.Logf("oracle %v, compare %v, calls %d", runTime, cmpTime, nCalls)
+	t.Logf("%d oracle calls", calls)
 	if n := failures.Load(); n > 0 {
 		t.Fatalf("%d mismatches (recorded in %s)", n, regressionFile)
 	}
+}
+
+// checkBatch runs a batch's calls in the reference, compares the answers
+// and records mismatches. It returns the number of calls.
+func checkBatch(t *testing.T, o *oracle.Oracle, rec *oracle.Recorder, bt batch, failures *atomic.Int64) int {
+	for _, f := range bt.fails {
+		if failures.Add(1) <= 20 {
+			t.Error(f)
+		}
+	}
+	calls := make([]oracle.Call, len(bt.calls))
+	for i, p := range bt.calls {
+		calls[i] = p.call
+	}
+	res := o.Run(calls)
+	for i, p := range bt.calls {
+		if fastSame(res[i], p.got, p.err) {
+			continue
+		}
+		ok, detail := oracle.Same(res[i], p.got, p.err, true)
+		if ok {
+			continue
+		}
+		if err := rec.Record(oracle.Case{Call: p.call, Want: res[i], Note: p.note + ": " + detail}); err != nil {
+			t.Errorf("record: %v", err)
+		}
+		if failures.Add(1) <= 20 {
+			args, _ := ot.Marshal(p.call.Args)
+			t.Errorf("%s: %s%s: %s", p.note, p.call.Fn, args, detail)
+		}
+	}
+	return len(calls)
 }
 
 // buildCase adds the calls of one case, with Go's answers, and checks TP1,
@@ -258,6 +260,11 @@ func deltaMatches(want any, d *Delta) bool {
 	}
 	ops := flatten(d.chunks)
 	for i, e := range list {
+		if m, ok := e.(map[string]any); ok {
+			if a, has := m["attributes"]; has && a == nil {
+				return false // let oracle.Same judge "attributes": null
+			}
+		}
 		o, err := parseOp(e, i)
 		if err != nil || !opEqual(o, ops[i]) {
 			return false

@@ -77,8 +77,8 @@ func (it *iterator) wholeChunk() (chunk, bool) {
 	return chunk{}, false
 }
 
-func (it *iterator) skipChunk() {
-	it.ci++
+func (it *iterator) skipChunks(k int) {
+	it.ci += k
 	it.oi, it.offset, it.boff = 0, 0, 0
 	it.skipEmpty()
 }

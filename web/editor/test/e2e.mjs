@@ -1,6 +1,13 @@
-// End-to-end check of Weft's editor in headless Chromium against the dev
-// server (reference ShareDB behind it). Usage: node test/e2e.mjs [shotsDir]
-// Needs /usr/bin/chromium (or CHROMIUM=path) and `make deps-node`.
+// End-to-end check of Weft's editor in headless Chromium.
+// Usage: node test/e2e.mjs [shotsDir]
+// With WEFT_URL=http://host:port it drives that Weft server (as
+// cmd/server's TestEditorInChromium does); without it, it starts the dev
+// server (reference ShareDB behind it; needs `make deps-node`). Needs
+// /usr/bin/chromium (or CHROMIUM=path). WEFT_DOCS_SCREENSHOTS=dir writes the
+// README's screenshots (home.png, editing-session.png) there instead of into
+// shotsDir. WEFT_OUTAGE_URL: an endpoint where POST ?down=1 cuts every
+// connection to the server and refuses new ones, ?down=0 ends that. Prints one `ok`/`FAIL` line per check and exits non-zero on any
+// failure.
 import {spawn} from 'node:child_process';
 import {createInterface} from 'node:readline';
 import {mkdtempSync, mkdirSync} from 'node:fs';
@@ -8,27 +15,41 @@ import {tmpdir} from 'node:os';
 import {join, dirname} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {chromium} from 'playwright-core';
+import {collab, pinFlags} from './collab.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shots = process.argv[2] || mkdtempSync(join(tmpdir(), 'weft-shots-'));
 mkdirSync(shots, {recursive: true});
+const docsShots = process.env.WEFT_DOCS_SCREENSHOTS || shots;
+mkdirSync(docsShots, {recursive: true});
 let failures = 0;
+let passes = 0;
 function check(cond, what) {
   console.log(`${cond ? 'ok  ' : 'FAIL'} ${what}`);
-  if (!cond) failures++;
+  if (cond) passes++;
+  else failures++;
 }
 
-const dev = spawn(process.execPath, [join(here, '../devserver.mjs'), '--port', '0'], {stdio: ['ignore', 'pipe', 'inherit']});
-const port = await new Promise((resolve) => createInterface({input: dev.stdout}).once('line', (l) => resolve(Number(l.split(' ')[1]))));
-const base = `http://127.0.0.1:${port}`;
+// WEFT_URL (e.g. http://127.0.0.1:8080) points the script at a running Weft
+// server; without it the dev server is started here.
+let dev = null;
+let base = process.env.WEFT_URL?.replace(/\/+$/, '');
+if (!base) {
+  dev = spawn(process.execPath, [join(here, '../devserver.mjs'), '--port', '0'], {stdio: ['ignore', 'pipe', 'inherit']});
+  const port = await new Promise((resolve) => createInterface({input: dev.stdout}).once('line', (l) => resolve(Number(l.split(' ')[1]))));
+  base = `http://127.0.0.1:${port}`;
+}
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync'],
 });
 
-async function open(name, url, viewport = {width: 1280, height: 800}) {
+// open starts a person's browser context (own storage) at url; color fixes
+// their cursor colour (otherwise picked at random by the page).
+async function open(name, url, {viewport = {width: 1280, height: 800}, color} = {}) {
   const ctx = await browser.newContext({viewport});
+  if (color) await ctx.addInitScript((c) => localStorage.setItem('weft.color', c), color);
   const page = await ctx.newPage();
   page.on('pageerror', (e) => check(false, `${name}: page error ${e.message}`));
   page.on('console', (m) => m.type() === 'error' && console.log(`  [${name} console] ${m.text()}`));
@@ -39,6 +60,10 @@ const status = (page) => page.getByTestId('connection-status');
 const waitState = (page, state) => page.waitForSelector(`[data-testid=connection-status][data-state=${state}]`);
 
 try {
+  // Two-person collaboration checks and the README's screenshots, first,
+  // while the server holds only what they create.
+  await collab({browser, base, check, open, docsShots});
+
   // Home page and creating a rich-text document.
   const a = await open('Alice Otter', base + '/');
   await waitState(a.page, 'connected');
@@ -73,8 +98,8 @@ try {
   check(same[0] === same[1], 'both replicas equal');
   // Bob selects a word so Alice sees a highlighted selection and a flag.
   await b.page.locator('.ql-editor p').last().dblclick();
-  await a.page.locator('.ql-cursor-caret-container').first().hover().catch(() => {});
-  await a.page.waitForTimeout(300);
+  await a.page.waitForFunction(() => Object.values(window.weft.presence.remotePresences).some((v) => v?.length > 0));
+  await pinFlags(a.page);
   await a.page.screenshot({path: join(shots, 'rich-two-users.png')});
 
   // Offline editing: Alice's network drops; edits queue and flush on return.
@@ -82,7 +107,8 @@ try {
   await waitState(a.page, 'offline');
   await b.page.waitForSelector('[data-testid=presence-list][data-count="1"]');
   check(true, 'Bob sees Alice leave when her connection drops');
-  await a.page.locator('.ql-editor p').last().click();
+  // Click the line's start: Bob's caret sits mid-line and takes clicks there.
+  await a.page.locator('.ql-editor p').last().click({position: {x: 2, y: 2}});
   await a.page.keyboard.press('End');
   await a.page.keyboard.type(' Typed offline.');
   await a.page.waitForFunction(() => Number(document.querySelector('[data-testid=connection-status]').dataset.unsent) > 0);
@@ -98,28 +124,36 @@ try {
 
   // Server outage: both keep editing; the status says reconnecting with the
   // unsent count; everything converges when the server returns.
-  await fetch(base + '/__dev/ws?down=1', {method: 'POST'});
-  await waitState(a.page, 'reconnecting');
-  await waitState(b.page, 'reconnecting');
-  await a.page.locator('.ql-editor h1').click();
-  await a.page.keyboard.press('End');
-  await a.page.keyboard.type(' (draft)');
-  await b.page.locator('.ql-editor p').last().click();
-  await b.page.keyboard.press('End');
-  await b.page.keyboard.type(' Bob offline too.');
-  await a.page.waitForSelector('[data-testid=connection-status][data-state=reconnecting]:not([data-unsent="0"])');
-  check(/unsent/.test(await status(a.page).textContent()), 'reconnecting pill shows the unsent count');
-  await a.page.screenshot({path: join(shots, 'rich-reconnecting.png')});
-  await fetch(base + '/__dev/ws?down=0', {method: 'POST'});
-  for (const p of [a, b]) {
-    await p.page.waitForSelector('[data-testid=connection-status][data-state=connected][data-unsent="0"]', {timeout: 20000});
+  // The dev server simulates an outage at POST /__dev/ws; against a Weft
+  // server, WEFT_OUTAGE_URL names an endpoint that does the same (a proxy in
+  // front of it, as TestEditorInChromium runs).
+  const outageURL = dev ? base + '/__dev/ws' : process.env.WEFT_OUTAGE_URL;
+  if (outageURL) {
+    await fetch(outageURL + '?down=1', {method: 'POST'});
+    await waitState(a.page, 'reconnecting');
+    await waitState(b.page, 'reconnecting');
+    await a.page.locator('.ql-editor h1').click();
+    await a.page.keyboard.press('End');
+    await a.page.keyboard.type(' (draft)');
+    await b.page.locator('.ql-editor p').last().click();
+    await b.page.keyboard.press('End');
+    await b.page.keyboard.type(' Bob offline too.');
+    await a.page.waitForSelector('[data-testid=connection-status][data-state=reconnecting]:not([data-unsent="0"])');
+    check(/unsent/.test(await status(a.page).textContent()), 'reconnecting pill shows the unsent count');
+    await a.page.screenshot({path: join(shots, 'rich-reconnecting.png')});
+    await fetch(outageURL + '?down=0', {method: 'POST'});
+    for (const p of [a, b]) {
+      await p.page.waitForSelector('[data-testid=connection-status][data-state=connected][data-unsent="0"]', {timeout: 20000});
+    }
+    await a.page.waitForFunction(() => document.querySelector('.ql-editor').textContent.includes('Bob offline too.'));
+    await b.page.waitForFunction(() => document.querySelector('.ql-editor').textContent.includes('(draft)'));
+    const after = await Promise.all([a, b].map((p) => p.page.evaluate(() => JSON.stringify(window.weft.doc.data.ops, (k, v) => (v && typeof v === 'object' && !Array.isArray(v) ?
+      Object.fromEntries(Object.entries(v).sort()) : v)))));
+    check(after[0] === after[1], 'replicas equal after the outage');
+    if (after[0] !== after[1]) console.log(after);
+  } else {
+    console.log('skip server outage (needs the dev server or WEFT_OUTAGE_URL)');
   }
-  await a.page.waitForFunction(() => document.querySelector('.ql-editor').textContent.includes('Bob offline too.'));
-  await b.page.waitForFunction(() => document.querySelector('.ql-editor').textContent.includes('(draft)'));
-  const after = await Promise.all([a, b].map((p) => p.page.evaluate(() => JSON.stringify(window.weft.doc.data.ops, (k, v) => (v && typeof v === 'object' && !Array.isArray(v) ?
-    Object.fromEntries(Object.entries(v).sort()) : v)))));
-  check(after[0] === after[1], 'replicas equal after the outage');
-  if (after[0] !== after[1]) console.log(after);
 
   // Randomized concurrent rich-text edits through Quill's API as the user.
   const fuzzRich = async (seed) => {
@@ -171,7 +205,7 @@ try {
   check(txt === want, 'text export has the latest text');
   if (txt !== want) console.log(JSON.stringify([txt, want]));
   const json = await (await fetch(base + await a.page.getByTestId('export-json').getAttribute('href'))).json();
-  check(json.type && json.v > 0 && Array.isArray(json.data), 'JSON export has v, type and data');
+  check(json.type && json.v > 0 && Array.isArray(json.data?.ops), 'JSON export has v, type and data ({ops})');
 
   // Plain text with emoji: code point offsets.
   await a.page.goto(base + '/');
@@ -238,7 +272,8 @@ try {
   // Home page listing and a phone-sized screen.
   await a.page.goto(base + '/');
   await a.page.waitForSelector('[data-testid=doc-row][data-type=text-unicode]');
-  check(await a.page.getByTestId('doc-row').count() === 2, 'home lists both documents');
+  const listed = await a.page.getByTestId('doc-row').evaluateAll((rows) => rows.map((r) => r.dataset.id));
+  check([docURL, plainURL].every((u) => listed.includes(u.split('/').pop())), 'home lists both documents');
   await a.page.screenshot({path: join(shots, 'home-list.png')});
 
   // Creating and editing a document while offline.
@@ -256,9 +291,10 @@ try {
   const offDoc = await (await fetch(base + '/api/v1/docs/docs/' + offURL.split('/').pop())).json();
   check(offDoc.data === 'written on a train', `offline-created doc reaches the server (${JSON.stringify(offDoc.data)})`);
 
-  const m = await open('Carol Wren', docURL, {width: 375, height: 740});
+  const m = await open('Carol Wren', docURL, {viewport: {width: 375, height: 740}});
   await m.page.waitForSelector('[data-testid=editor][data-ready=true]');
-  await m.page.waitForTimeout(200);
+  await m.page.waitForSelector('[data-testid=connection-status][data-state=connected]');
+  await m.page.evaluate(() => document.fonts.ready.then(() => true));
   await m.page.screenshot({path: join(shots, 'phone-rich.png')});
   const overflow = await m.page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
   check(overflow <= 0, `no horizontal overflow on a phone (${overflow}px)`);
@@ -273,8 +309,9 @@ try {
   }
 } finally {
   await browser.close();
-  dev.kill();
+  dev?.kill();
 }
 console.log(`screenshots in ${shots}`);
+console.log(`checks: ${passes} passed, ${failures} failed`);
 console.log(failures ? `${failures} FAILED` : 'all passed');
 process.exit(failures ? 1 : 0);
