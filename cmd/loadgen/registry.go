@@ -6,8 +6,8 @@ import (
 	"math/rand/v2"
 	"unicode/utf8"
 
-	"github.com/weftdev/weft/internal/client/stubtypes"
 	"github.com/weftdev/weft/internal/ot"
+	"github.com/weftdev/weft/internal/ot/types"
 )
 
 // opKind says how to create a document of one type and make random edits.
@@ -18,12 +18,11 @@ type opKind struct {
 	next func(rng *rand.Rand, data []byte) (any, error)
 }
 
-// newRegistry returns the types loadgen may use. It is the one place to
-// swap in the real OT types: json0 is the stub subset until
-// internal/ot/json0 lands, and text-unicode is added here once
-// internal/ot/textunicode exists (textunicode.New()).
+// newRegistry returns the types loadgen may use: the server's own registry
+// (json0, rich-text, text-unicode), so the client transforms exactly as
+// Weft does.
 func newRegistry() (*ot.Registry, error) {
-	return ot.NewRegistry(stubtypes.JSON0Lite())
+	return types.Registry(), nil
 }
 
 // kindFor returns the op generator for the --type flag, checking that reg

@@ -51,6 +51,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
+	if cfg.PprofAddr != "" {
+		if err := srv.startPprof(ctx, cfg.PprofAddr); err != nil {
+			srv.close(context.Background())
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		srv.close(context.Background())

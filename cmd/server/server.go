@@ -49,17 +49,19 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server,
 		return nil, err
 	}
 	s.manager, err = session.New(session.Options{
-		Store:          s.store,
-		PubSub:         s.bus,
-		Registry:       types.Registry(),
-		Logger:         logger,
-		ReadLimit:      cfg.MaxMessageBytes,
-		SendQueue:      cfg.SendQueue,
-		PingInterval:   cfg.PingInterval,
-		PingTimeout:    cfg.PingTimeout,
-		OriginPatterns: cfg.AllowedOrigins,
-		IdleTimeout:    cfg.DocIdleTimeout,
-		SnapshotEvery:  int64(cfg.SnapshotEvery),
+		Store:              s.store,
+		PubSub:             s.bus,
+		Registry:           types.Registry(),
+		Logger:             logger,
+		ReadLimit:          cfg.MaxMessageBytes,
+		SendQueue:          cfg.SendQueue,
+		PingInterval:       cfg.PingInterval,
+		PingTimeout:        cfg.PingTimeout,
+		OriginPatterns:     cfg.AllowedOrigins,
+		IdleTimeout:        cfg.DocIdleTimeout,
+		SnapshotEvery:      int64(cfg.SnapshotEvery),
+		DisableCompression: cfg.Compression == "off",
+		NoContextTakeover:  cfg.Compression == "no-context-takeover",
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start sessions: %w", err)
@@ -81,6 +83,12 @@ func (s *server) openStore(ctx context.Context) error {
 		}
 		s.store, s.closeDB = pg, func() error { pg.Close(); return nil }
 		s.log.Info("documents stored in Postgres", "database", redactURL(s.cfg.PostgresURL))
+		return nil
+	}
+	if s.cfg.Store == "memory" {
+		m := store.NewMemory()
+		s.store, s.closeDB = m, func() error { return nil }
+		s.log.Warn("documents kept in memory only: nothing is durable, everything is lost when the server stops (--store memory is for benchmarks and tests)")
 		return nil
 	}
 	if err := os.MkdirAll(s.cfg.DataDir, 0o755); err != nil {
