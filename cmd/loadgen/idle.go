@@ -42,6 +42,13 @@ func runIdle(ctx context.Context, cfg config, log *slog.Logger) (result, error) 
 	if err != nil {
 		return result{}, err
 	}
+	if cfg.hold > 0 {
+		log.Warn("loadgen: holding the idle connections open", "for", cfg.hold)
+		select {
+		case <-time.After(cfg.hold):
+		case <-ctx.Done():
+		}
+	}
 	return result{Scenario: "idle", Conns: cfg.conns, RSSBeforeKiB: before, RSSAfterKiB: after,
 		BytesPerConn:  float64(after-before) * 1024 / float64(cfg.conns),
 		ConnectSecond: connect.Seconds()}, nil

@@ -21,7 +21,12 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "bench" {
+		err = runBench(ctx, os.Args[2:], os.Stdout, os.Stderr)
+	} else {
+		err = run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	}
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
@@ -39,6 +44,7 @@ type config struct {
 	maxOps    int64
 	conns     int
 	serverPID int
+	hold      time.Duration
 	json      bool
 	seed      uint64
 }
@@ -55,6 +61,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Int64Var(&c.maxOps, "ops", 1_000_000, "bound on committed ops for hot and spread")
 	fs.IntVar(&c.conns, "conns", 10_000, "connections for the idle scenario")
 	fs.IntVar(&c.serverPID, "server-pid", 0, "server process id, for RSS (idle scenario)")
+	fs.DurationVar(&c.hold, "hold", 0, "idle scenario: keep the connections open this long after measuring (to take server profiles)")
 	fs.BoolVar(&c.json, "json", false, "also print a one-line JSON summary")
 	fs.Uint64Var(&c.seed, "seed", 1, "random seed")
 	if err := fs.Parse(args); err != nil {

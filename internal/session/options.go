@@ -50,7 +50,8 @@ type Options struct {
 	// (default 1 min).
 	IdleTimeout time.Duration
 	// TailSize is the number of recent ops kept in memory per document
-	// (default 1000).
+	// (default 1000): at least TailSize once that many were committed, and
+	// fewer than twice TailSize (the tail is trimmed in bulk).
 	TailSize int
 	// SnapshotEvery writes a snapshot with every commit that reaches a
 	// multiple of this many ops (default 100).
