@@ -34,6 +34,8 @@ type Manager struct {
 	closed   bool
 	connWG   sync.WaitGroup
 	shutDone chan struct{}
+
+	corkBufs sync.Pool // of *[]byte: connections' write batches (corkConn)
 }
 
 type docKey struct{ c, id string }
@@ -52,6 +54,7 @@ func New(opts Options) (*Manager, error) {
 		conns:    make(map[*conn]struct{}),
 		shutDone: make(chan struct{}),
 	}
+	m.corkBufs.New = func() any { b := make([]byte, 0, 4096); return &b }
 	m.commits = newCommitter(o.Store, o.MaxCommitBatch, o.StoreTimeout)
 	m.presence = newPresenceHub(m)
 	m.queries = newQueryHub(m)
