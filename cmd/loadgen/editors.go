@@ -151,11 +151,7 @@ func (r *editorRun) connectEditors(ctx context.Context, docs, per int) ([]editor
 // op budget.
 func (r *editorRun) edit(ctx context.Context, e editor, rng *rand.Rand) {
 	for ctx.Err() == nil && time.Now().Before(r.deadline) && r.budget.Add(-1) >= 0 {
-		data, err := e.doc.Data()
-		var op any
-		if err == nil {
-			op, err = r.kind.next(rng, data)
-		}
+		op, err := r.kind.next(rng, e.doc)
 		if err != nil {
 			r.fail(err)
 			return

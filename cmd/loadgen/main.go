@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -45,6 +46,7 @@ type config struct {
 	conns     int
 	serverPID int
 	hold      time.Duration
+	cpuProf   string
 	json      bool
 	seed      uint64
 }
@@ -62,6 +64,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.conns, "conns", 10_000, "connections for the idle scenario")
 	fs.IntVar(&c.serverPID, "server-pid", 0, "server process id, for RSS (idle scenario)")
 	fs.DurationVar(&c.hold, "hold", 0, "idle scenario: keep the connections open this long after measuring (to take server profiles)")
+	fs.StringVar(&c.cpuProf, "cpuprofile", "", "write loadgen's own CPU profile to this file")
 	fs.BoolVar(&c.json, "json", false, "also print a one-line JSON summary")
 	fs.Uint64Var(&c.seed, "seed", 1, "random seed")
 	if err := fs.Parse(args); err != nil {
@@ -118,6 +121,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cfg.url, cfg.serverPID = srv.URL, srv.PID
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if cfg.cpuProf != "" {
+		stop, err := startCPUProfile(cfg.cpuProf)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	var res result
 	if cfg.scenario == "idle" {
 		res, err = runIdle(ctx, cfg, log)
@@ -192,4 +202,17 @@ func report(w io.Writer, cfg config, r result) error {
 		return err
 	}
 	return nil
+}
+
+// startCPUProfile profiles this process into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

@@ -1,10 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"unicode/utf8"
+
+	"github.com/weftdev/weft/internal/client"
 
 	"github.com/weftdev/weft/internal/ot"
 	"github.com/weftdev/weft/internal/ot/types"
@@ -14,8 +14,8 @@ import (
 type opKind struct {
 	typeName string
 	initial  any
-	// next returns an edit of the document whose JSON is data.
-	next func(rng *rand.Rand, data []byte) (any, error)
+	// next returns an edit of d.
+	next func(rng *rand.Rand, d *client.Doc) (any, error)
 }
 
 // newRegistry returns the types loadgen may use: the server's own registry
@@ -43,18 +43,20 @@ func kindFor(reg *ot.Registry, name string) (opKind, error) {
 	return k, nil
 }
 
-func json0Increment(*rand.Rand, []byte) (any, error) {
+func json0Increment(*rand.Rand, *client.Doc) (any, error) {
 	return []any{map[string]any{"p": []any{"n"}, "na": 1.0}}, nil
 }
 
-// textInsert inserts one character at a random code point position.
-func textInsert(rng *rand.Rand, data []byte) (any, error) {
-	var s string
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("text-unicode snapshot: %w", err)
+// textInsert inserts one character at a random code point position. The
+// document starts empty at version 1 and every op loadgen makes inserts
+// exactly one code point, so its length is its version minus one: the
+// position is drawn without reading (and copying) the whole text.
+func textInsert(rng *rand.Rand, d *client.Doc) (any, error) {
+	v, ok := d.Version()
+	if !ok || v < 1 {
+		return nil, fmt.Errorf("text-unicode document %s has no version", d.ID())
 	}
-	n := utf8.RuneCountInString(s)
-	pos := rng.IntN(n + 1)
+	pos := rng.IntN(int(v))
 	ch := string(rune('a' + rng.IntN(26)))
 	if pos == 0 {
 		return []any{ch}, nil

@@ -17,9 +17,11 @@ var ErrShutdown = errors.New("session: manager is shut down")
 type Manager struct {
 	opts     Options
 	instance string // random id marking this Manager's PubSub messages
-	commits  *committer
-	presence *presenceHub
-	queries  *queryHub
+	// remotePrefix is how this Manager's op payloads start: {"wi":"<instance>"
+	remotePrefix []byte
+	commits      *committer
+	presence     *presenceHub
+	queries      *queryHub
 
 	mu       sync.Mutex // guards docs, stopping
 	docs     map[docKey]*document
@@ -55,6 +57,7 @@ func New(opts Options) (*Manager, error) {
 		shutDone: make(chan struct{}),
 	}
 	m.corkBufs.New = func() any { b := make([]byte, 0, 4096); return &b }
+	m.remotePrefix = []byte(`{"wi":"` + m.instance + `"`)
 	m.commits = newCommitter(o.Store, o.MaxCommitBatch, o.StoreTimeout)
 	m.presence = newPresenceHub(m)
 	m.queries = newQueryHub(m)
