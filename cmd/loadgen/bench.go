@@ -93,13 +93,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	var rows []benchRow
 	for _, sc := range []string{"hot", "spread", "idle"} {
-		for _, tg := range targets {
-			row, err := benchScenario(ctx, bc, sc, tg, log, stderr)
-			if err != nil {
-				return fmt.Errorf("%s on %s: %w", sc, tg.name, err)
-			}
-			rows = append(rows, row)
+		scRows, err := benchScenario(ctx, bc, sc, targets, log, stderr)
+		if err != nil {
+			return err
 		}
+		rows = append(rows, scRows...)
 	}
 	if err := printBenchTable(stdout, rows); err != nil {
 		return err
@@ -107,34 +105,44 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return writeBenchResults(bc, rows)
 }
 
-func benchScenario(ctx context.Context, bc benchConfig, sc string, tg target, log *slog.Logger, stderr io.Writer) (benchRow, error) {
-	row := benchRow{Scenario: sc, Target: tg.name}
+// benchScenario runs scenario sc on every target, run by run with the
+// targets in turn, each run on a fresh server.
+func benchScenario(ctx context.Context, bc benchConfig, sc string, targets []target, log *slog.Logger, stderr io.Writer) ([]benchRow, error) {
+	rows := make([]benchRow, len(targets))
 	runs := bc.runs
 	if sc == "idle" {
 		runs = 1
 	}
 	for i := range runs {
-		fmt.Fprintf(stderr, "bench: %s on %s (run %d/%d)\n", sc, tg.name, i+1, runs)
-		srv, err := tg.start()
-		if err != nil {
-			return row, err
+		for t, tg := range targets {
+			fmt.Fprintf(stderr, "bench: %s on %s (run %d/%d)\n", sc, tg.name, i+1, runs)
+			res, err := benchRun(ctx, bc, sc, tg, uint64(i+1), log)
+			if err != nil {
+				return nil, fmt.Errorf("%s on %s: %w", sc, tg.name, err)
+			}
+			rows[t].Scenario, rows[t].Target = sc, tg.name
+			rows[t].Runs = append(rows[t].Runs, res)
 		}
-		cfg := config{url: srv.url, scenario: sc, opType: bc.opType, duration: bc.duration,
-			maxOps: 1 << 40, conns: bc.conns, serverPID: srv.pid, seed: uint64(i + 1)}
-		var res result
-		if sc == "idle" {
-			res, err = runIdle(ctx, cfg, log)
-		} else {
-			res, err = runEditors(ctx, cfg, log)
-		}
-		srv.stop()
-		if err != nil {
-			return row, err
-		}
-		row.Runs = append(row.Runs, res)
 	}
-	row.Median = median(row.Runs)
-	return row, nil
+	for t := range rows {
+		rows[t].Median = median(rows[t].Runs)
+	}
+	return rows, nil
+}
+
+// benchRun starts a fresh server of tg, runs sc against it and stops it.
+func benchRun(ctx context.Context, bc benchConfig, sc string, tg target, seed uint64, log *slog.Logger) (result, error) {
+	srv, err := tg.start()
+	if err != nil {
+		return result{}, err
+	}
+	defer srv.stop()
+	cfg := config{url: srv.url, scenario: sc, opType: bc.opType, duration: bc.duration,
+		maxOps: 1 << 40, conns: bc.conns, serverPID: srv.pid, seed: seed}
+	if sc == "idle" {
+		return runIdle(ctx, cfg, log)
+	}
+	return runEditors(ctx, cfg, log)
 }
 
 // median returns the runs' per-metric medians (the first run's other
@@ -155,6 +163,7 @@ func median(runs []result) result {
 	m.DeliverP50Ms = pick(func(r result) float64 { return r.DeliverP50Ms })
 	m.DeliverP99Ms = pick(func(r result) float64 { return r.DeliverP99Ms })
 	m.BytesPerConn = pick(func(r result) float64 { return r.BytesPerConn })
+	m.ServerCPUMicrosPerOp = pick(func(r result) float64 { return r.ServerCPUMicrosPerOp })
 	var errs int64
 	for _, r := range runs {
 		errs += r.Errors

@@ -20,6 +20,7 @@ var editorMetrics = []metric{
 	{"submit-to-ack p99", func(r result) float64 { return r.AckP99Ms }, " ms"},
 	{"submit-to-delivery p50", func(r result) float64 { return r.DeliverP50Ms }, " ms"},
 	{"submit-to-delivery p99", func(r result) float64 { return r.DeliverP99Ms }, " ms"},
+	{"server CPU per op", func(r result) float64 { return r.ServerCPUMicrosPerOp }, " µs"},
 	{"errors", func(r result) float64 { return float64(r.Errors) }, ""},
 }
 

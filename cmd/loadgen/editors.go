@@ -62,6 +62,7 @@ func runEditors(ctx context.Context, cfg config, log *slog.Logger) (result, erro
 	if err != nil {
 		return result{}, err
 	}
+	cpu0 := r.serverCPU()
 	start := time.Now()
 	r.deadline = start.Add(cfg.duration)
 	var wg sync.WaitGroup
@@ -74,10 +75,16 @@ func runEditors(ctx context.Context, cfg config, log *slog.Logger) (result, erro
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := r.serverCPU() - cpu0
 	if err := settle(ctx, editors); err != nil {
 		return result{}, err
 	}
-	return r.result(docs, len(editors), elapsed), nil
+	res := r.result(docs, len(editors), elapsed)
+	if cfg.serverPID != 0 && res.Ops > 0 {
+		res.ServerCPUSeconds = cpu
+		res.ServerCPUMicrosPerOp = cpu * 1e6 / float64(res.Ops)
+	}
+	return res, nil
 }
 
 // settle waits (at most 10 s) until every editor has received every
@@ -96,6 +103,19 @@ func settle(ctx context.Context, editors []editor) error {
 		}
 	}
 	return nil
+}
+
+// serverCPU returns the server's CPU seconds so far, 0 when unknown.
+func (r *editorRun) serverCPU() float64 {
+	if r.cfg.serverPID == 0 {
+		return 0
+	}
+	s, err := cpuSeconds(r.cfg.serverPID)
+	if err != nil {
+		r.log.Warn("loadgen: server CPU time", "err", err)
+		return 0
+	}
+	return s
 }
 
 type editor struct {

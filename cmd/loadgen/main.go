@@ -152,24 +152,30 @@ func raiseFileLimit() error {
 
 // result is one run's figures; zero fields do not apply to the scenario.
 type result struct {
-	Scenario      string  `json:"scenario"`
-	Type          string  `json:"type,omitempty"`
-	Docs          int     `json:"docs,omitempty"`
-	Editors       int     `json:"editors,omitempty"`
-	Seconds       float64 `json:"seconds,omitempty"`
-	Ops           int64   `json:"ops,omitempty"`
-	OpsPerSec     float64 `json:"ops_per_sec,omitempty"`
-	AckP50Ms      float64 `json:"ack_p50_ms,omitempty"`
-	AckP99Ms      float64 `json:"ack_p99_ms,omitempty"`
-	Deliveries    int     `json:"deliveries,omitempty"`
-	DeliverP50Ms  float64 `json:"deliver_p50_ms,omitempty"`
-	DeliverP99Ms  float64 `json:"deliver_p99_ms,omitempty"`
-	Errors        int64   `json:"errors"`
-	Conns         int     `json:"conns,omitempty"`
-	RSSBeforeKiB  int64   `json:"rss_before_kib,omitempty"`
-	RSSAfterKiB   int64   `json:"rss_after_kib,omitempty"`
-	BytesPerConn  float64 `json:"bytes_per_conn,omitempty"`
-	ConnectSecond float64 `json:"connect_seconds,omitempty"`
+	Scenario     string  `json:"scenario"`
+	Type         string  `json:"type,omitempty"`
+	Docs         int     `json:"docs,omitempty"`
+	Editors      int     `json:"editors,omitempty"`
+	Seconds      float64 `json:"seconds,omitempty"`
+	Ops          int64   `json:"ops,omitempty"`
+	OpsPerSec    float64 `json:"ops_per_sec,omitempty"`
+	AckP50Ms     float64 `json:"ack_p50_ms,omitempty"`
+	AckP99Ms     float64 `json:"ack_p99_ms,omitempty"`
+	Deliveries   int     `json:"deliveries,omitempty"`
+	DeliverP50Ms float64 `json:"deliver_p50_ms,omitempty"`
+	DeliverP99Ms float64 `json:"deliver_p99_ms,omitempty"`
+	Errors       int64   `json:"errors"`
+	// ServerCPUSeconds is the server process's CPU time during the run
+	// (with --server-pid or --ref), and ServerCPUMicrosPerOp that per
+	// committed op: a measure of efficiency that the machine's load
+	// disturbs far less than ops/s.
+	ServerCPUSeconds     float64 `json:"server_cpu_seconds,omitempty"`
+	ServerCPUMicrosPerOp float64 `json:"server_cpu_us_per_op,omitempty"`
+	Conns                int     `json:"conns,omitempty"`
+	RSSBeforeKiB         int64   `json:"rss_before_kib,omitempty"`
+	RSSAfterKiB          int64   `json:"rss_after_kib,omitempty"`
+	BytesPerConn         float64 `json:"bytes_per_conn,omitempty"`
+	ConnectSecond        float64 `json:"connect_seconds,omitempty"`
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -188,6 +194,9 @@ func report(w io.Writer, cfg config, r result) error {
 		fmt.Fprintf(tw, "committed ops/s\t%.0f\n", r.OpsPerSec)
 		fmt.Fprintf(tw, "submit-to-ack p50 / p99\t%.2f / %.2f ms\n", r.AckP50Ms, r.AckP99Ms)
 		fmt.Fprintf(tw, "submit-to-delivery p50 / p99\t%.2f / %.2f ms (%d deliveries)\n", r.DeliverP50Ms, r.DeliverP99Ms, r.Deliveries)
+		if r.ServerCPUSeconds > 0 {
+			fmt.Fprintf(tw, "server CPU\t%.2f s, %.0f µs per op\n", r.ServerCPUSeconds, r.ServerCPUMicrosPerOp)
+		}
 	}
 	fmt.Fprintf(tw, "errors\t%d\n", r.Errors)
 	if err := tw.Flush(); err != nil {
