@@ -1,6 +1,6 @@
 // Command server runs Weft: the ShareDB-protocol WebSocket endpoint, the
 // REST API and the browser editor. With no configuration it keeps documents
-// in an embedded durable file store and runs alone on an in-process bus;
+// in an embedded durable file store and runs alone;
 // with DATABASE_URL and REDIS_URL several instances share Postgres and
 // Redis.
 //

@@ -109,8 +109,9 @@ func (s *server) openStore(ctx context.Context) error {
 
 func (s *server) openBus(ctx context.Context) error {
 	if s.cfg.RedisURL == "" {
-		m := pubsub.NewMemory(0)
-		s.bus, s.closeBs = m, m.Close
+		// Alone: no bus. The session manager then delivers edits and
+		// presence to its own clients directly, without publishing every op
+		// to itself and a goroutine per open document.
 		return nil
 	}
 	if s.cfg.PostgresURL == "" {
