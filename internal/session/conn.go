@@ -9,7 +9,7 @@ import (
 	"github.com/coder/websocket"
 )
 
-// conn is one client WebSocket. Its read loop (the handler goroutine) decodes
+// conn is one client WebSocket. Its read loop (serve's goroutine) decodes
 // and dispatches messages in order. Outgoing messages wait in a bounded
 // queue that a writer goroutine, started only while the queue is non-empty,
 // drains; keepalive pings run from a timer. An idle connection therefore
