@@ -164,6 +164,7 @@ func median(runs []result) result {
 	m.DeliverP99Ms = pick(func(r result) float64 { return r.DeliverP99Ms })
 	m.BytesPerConn = pick(func(r result) float64 { return r.BytesPerConn })
 	m.ServerCPUMicrosPerOp = pick(func(r result) float64 { return r.ServerCPUMicrosPerOp })
+	m.LoadgenCPUMicrosPerOp = pick(func(r result) float64 { return r.LoadgenCPUMicrosPerOp })
 	var errs int64
 	for _, r := range runs {
 		errs += r.Errors

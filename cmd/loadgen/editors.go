@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,7 +63,7 @@ func runEditors(ctx context.Context, cfg config, log *slog.Logger) (result, erro
 	if err != nil {
 		return result{}, err
 	}
-	cpu0 := r.serverCPU()
+	cpu0, own0 := r.serverCPU(), ownCPU()
 	start := time.Now()
 	r.deadline = start.Add(cfg.duration)
 	var wg sync.WaitGroup
@@ -75,11 +76,14 @@ func runEditors(ctx context.Context, cfg config, log *slog.Logger) (result, erro
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	cpu := r.serverCPU() - cpu0
+	cpu, own := r.serverCPU()-cpu0, ownCPU()-own0
 	if err := settle(ctx, editors); err != nil {
 		return result{}, err
 	}
 	res := r.result(docs, len(editors), elapsed)
+	if res.Ops > 0 {
+		res.LoadgenCPUMicrosPerOp = own * 1e6 / float64(res.Ops)
+	}
 	if cfg.serverPID != 0 && res.Ops > 0 {
 		res.ServerCPUSeconds = cpu
 		res.ServerCPUMicrosPerOp = cpu * 1e6 / float64(res.Ops)
@@ -115,6 +119,12 @@ func (r *editorRun) serverCPU() float64 {
 		r.log.Warn("loadgen: server CPU time", "err", err)
 		return 0
 	}
+	return s
+}
+
+// ownCPU returns this process's CPU seconds so far, 0 when unknown.
+func ownCPU() float64 {
+	s, _ := cpuSeconds(os.Getpid())
 	return s
 }
 

@@ -171,11 +171,14 @@ type result struct {
 	// disturbs far less than ops/s.
 	ServerCPUSeconds     float64 `json:"server_cpu_seconds,omitempty"`
 	ServerCPUMicrosPerOp float64 `json:"server_cpu_us_per_op,omitempty"`
-	Conns                int     `json:"conns,omitempty"`
-	RSSBeforeKiB         int64   `json:"rss_before_kib,omitempty"`
-	RSSAfterKiB          int64   `json:"rss_after_kib,omitempty"`
-	BytesPerConn         float64 `json:"bytes_per_conn,omitempty"`
-	ConnectSecond        float64 `json:"connect_seconds,omitempty"`
+	// LoadgenCPUMicrosPerOp is loadgen's own CPU time per committed op: on
+	// a shared machine it competes with the server for the same cores.
+	LoadgenCPUMicrosPerOp float64 `json:"loadgen_cpu_us_per_op,omitempty"`
+	Conns                 int     `json:"conns,omitempty"`
+	RSSBeforeKiB          int64   `json:"rss_before_kib,omitempty"`
+	RSSAfterKiB           int64   `json:"rss_after_kib,omitempty"`
+	BytesPerConn          float64 `json:"bytes_per_conn,omitempty"`
+	ConnectSecond         float64 `json:"connect_seconds,omitempty"`
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -194,6 +197,7 @@ func report(w io.Writer, cfg config, r result) error {
 		fmt.Fprintf(tw, "committed ops/s\t%.0f\n", r.OpsPerSec)
 		fmt.Fprintf(tw, "submit-to-ack p50 / p99\t%.2f / %.2f ms\n", r.AckP50Ms, r.AckP99Ms)
 		fmt.Fprintf(tw, "submit-to-delivery p50 / p99\t%.2f / %.2f ms (%d deliveries)\n", r.DeliverP50Ms, r.DeliverP99Ms, r.Deliveries)
+		fmt.Fprintf(tw, "loadgen CPU\t%.0f µs per op\n", r.LoadgenCPUMicrosPerOp)
 		if r.ServerCPUSeconds > 0 {
 			fmt.Fprintf(tw, "server CPU\t%.2f s, %.0f µs per op\n", r.ServerCPUSeconds, r.ServerCPUMicrosPerOp)
 		}
