@@ -10,7 +10,7 @@
 // when any message may have been lost, Redis.Resync fires so the receiver
 // re-checks the heads of its documents.
 //
-// Memory is the in-process bus used by a single instance and by tests that
+// Memory is the in-process bus used by tests that
 // run several session Managers in one process.
 //
 // Redis (NewRedis) is the bus for several instances: one subscriber
