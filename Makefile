@@ -67,9 +67,19 @@ fuzz:
 		done; \
 	done
 
-# bench runs the benchmarks, with the Node references side by side.
+# bench runs the OT microbenchmarks (with the Node references side by
+# side), then the realtime server benchmark: cmd/loadgen's hot, spread and
+# idle scenarios against Weft (memory store, then embedded store) and the
+# reference ShareDB server, printing a table with ratios and writing
+# BENCH_OUT (see BENCHMARKS.md). BENCH_ARGS passes flags to `loadgen bench`.
+BENCH_OUT ?= bench-results.json
+BENCH_ARGS ?=
 bench: deps-node
 	WEFT_REQUIRE_ORACLE=1 $(GO) test -run '^$$' -bench . -benchmem ./internal/ot/...
+	@mkdir -p tmp/bench
+	$(GO) build -o tmp/bench/weft ./cmd/server
+	$(GO) build -o tmp/bench/loadgen ./cmd/loadgen
+	tmp/bench/loadgen bench --weft-bin tmp/bench/weft --out $(BENCH_OUT) $(BENCH_ARGS)
 
 # web rebuilds the browser editor bundle (web/editor/index.html + assets/,
 # committed and embedded by web/editor/embed.go) from the pinned npm packages.

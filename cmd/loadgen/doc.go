@@ -25,10 +25,9 @@
 //     /proc/<pid>/status) after the connections are open and subscribed,
 //     minus VmRSS before, divided by the count.
 //
-// Op types (--type): json0 (an na increment of a number; na ops never
-// conflict, so no json0 transform is needed) and text-unicode (one
-// character inserted at a random position). The OT types come from
-// registry.go, the one place to plug in the real ports.
+// Op types (--type): json0 (an na increment of a number) and text-unicode
+// (one character inserted at a random position). The client uses the
+// server's own type registry (internal/ot/types).
 //
 // Only loopback targets are accepted. Output is a table, and with --json
 // one JSON summary line.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,6 +63,7 @@ func runEditors(ctx context.Context, cfg config, log *slog.Logger) (result, erro
 	if err != nil {
 		return result{}, err
 	}
+	cpu0, own0 := r.serverCPU(), ownCPU()
 	start := time.Now()
 	r.deadline = start.Add(cfg.duration)
 	var wg sync.WaitGroup
@@ -74,10 +76,19 @@ func runEditors(ctx context.Context, cfg config, log *slog.Logger) (result, erro
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu, own := r.serverCPU()-cpu0, ownCPU()-own0
 	if err := settle(ctx, editors); err != nil {
 		return result{}, err
 	}
-	return r.result(docs, len(editors), elapsed), nil
+	res := r.result(docs, len(editors), elapsed)
+	if res.Ops > 0 {
+		res.LoadgenCPUMicrosPerOp = own * 1e6 / float64(res.Ops)
+	}
+	if cfg.serverPID != 0 && res.Ops > 0 {
+		res.ServerCPUSeconds = cpu
+		res.ServerCPUMicrosPerOp = cpu * 1e6 / float64(res.Ops)
+	}
+	return res, nil
 }
 
 // settle waits (at most 10 s) until every editor has received every
@@ -96,6 +107,25 @@ func settle(ctx context.Context, editors []editor) error {
 		}
 	}
 	return nil
+}
+
+// serverCPU returns the server's CPU seconds so far, 0 when unknown.
+func (r *editorRun) serverCPU() float64 {
+	if r.cfg.serverPID == 0 {
+		return 0
+	}
+	s, err := cpuSeconds(r.cfg.serverPID)
+	if err != nil {
+		r.log.Warn("loadgen: server CPU time", "err", err)
+		return 0
+	}
+	return s
+}
+
+// ownCPU returns this process's CPU seconds so far, 0 when unknown.
+func ownCPU() float64 {
+	s, _ := cpuSeconds(os.Getpid())
+	return s
 }
 
 type editor struct {
@@ -151,11 +181,7 @@ func (r *editorRun) connectEditors(ctx context.Context, docs, per int) ([]editor
 // op budget.
 func (r *editorRun) edit(ctx context.Context, e editor, rng *rand.Rand) {
 	for ctx.Err() == nil && time.Now().Before(r.deadline) && r.budget.Add(-1) >= 0 {
-		data, err := e.doc.Data()
-		var op any
-		if err == nil {
-			op, err = r.kind.next(rng, data)
-		}
+		op, err := r.kind.next(rng, e.doc)
 		if err != nil {
 			r.fail(err)
 			return

@@ -42,6 +42,13 @@ func runIdle(ctx context.Context, cfg config, log *slog.Logger) (result, error) 
 	if err != nil {
 		return result{}, err
 	}
+	if cfg.hold > 0 {
+		log.Warn("loadgen: holding the idle connections open", "for", cfg.hold)
+		select {
+		case <-time.After(cfg.hold):
+		case <-ctx.Done():
+		}
+	}
 	return result{Scenario: "idle", Conns: cfg.conns, RSSBeforeKiB: before, RSSAfterKiB: after,
 		BytesPerConn:  float64(after-before) * 1024 / float64(cfg.conns),
 		ConnectSecond: connect.Seconds()}, nil
@@ -110,4 +117,28 @@ func rssKiB(pid int) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+}
+
+// cpuSeconds reads the user plus system CPU time of process pid from
+// /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s).
+func cpuSeconds(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("server CPU time: %w", err)
+	}
+	// The command name (field 2) may hold spaces; fields after it are plain.
+	i := strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("server CPU time: short /proc/%d/stat", pid)
+	}
+	var ticks int64
+	for _, s := range f[11:13] { // utime, stime: fields 14 and 15 overall
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("server CPU time %q: %w", s, err)
+		}
+		ticks += n
+	}
+	return float64(ticks) / 100, nil
 }

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -21,7 +22,12 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "bench" {
+		err = runBench(ctx, os.Args[2:], os.Stdout, os.Stderr)
+	} else {
+		err = run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	}
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
@@ -39,6 +45,8 @@ type config struct {
 	maxOps    int64
 	conns     int
 	serverPID int
+	hold      time.Duration
+	cpuProf   string
 	json      bool
 	seed      uint64
 }
@@ -55,6 +63,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Int64Var(&c.maxOps, "ops", 1_000_000, "bound on committed ops for hot and spread")
 	fs.IntVar(&c.conns, "conns", 10_000, "connections for the idle scenario")
 	fs.IntVar(&c.serverPID, "server-pid", 0, "server process id, for RSS (idle scenario)")
+	fs.DurationVar(&c.hold, "hold", 0, "idle scenario: keep the connections open this long after measuring (to take server profiles)")
+	fs.StringVar(&c.cpuProf, "cpuprofile", "", "write loadgen's own CPU profile to this file")
 	fs.BoolVar(&c.json, "json", false, "also print a one-line JSON summary")
 	fs.Uint64Var(&c.seed, "seed", 1, "random seed")
 	if err := fs.Parse(args); err != nil {
@@ -111,6 +121,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cfg.url, cfg.serverPID = srv.URL, srv.PID
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if cfg.cpuProf != "" {
+		stop, err := startCPUProfile(cfg.cpuProf)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	var res result
 	if cfg.scenario == "idle" {
 		res, err = runIdle(ctx, cfg, log)
@@ -135,24 +152,33 @@ func raiseFileLimit() error {
 
 // result is one run's figures; zero fields do not apply to the scenario.
 type result struct {
-	Scenario      string  `json:"scenario"`
-	Type          string  `json:"type,omitempty"`
-	Docs          int     `json:"docs,omitempty"`
-	Editors       int     `json:"editors,omitempty"`
-	Seconds       float64 `json:"seconds,omitempty"`
-	Ops           int64   `json:"ops,omitempty"`
-	OpsPerSec     float64 `json:"ops_per_sec,omitempty"`
-	AckP50Ms      float64 `json:"ack_p50_ms,omitempty"`
-	AckP99Ms      float64 `json:"ack_p99_ms,omitempty"`
-	Deliveries    int     `json:"deliveries,omitempty"`
-	DeliverP50Ms  float64 `json:"deliver_p50_ms,omitempty"`
-	DeliverP99Ms  float64 `json:"deliver_p99_ms,omitempty"`
-	Errors        int64   `json:"errors"`
-	Conns         int     `json:"conns,omitempty"`
-	RSSBeforeKiB  int64   `json:"rss_before_kib,omitempty"`
-	RSSAfterKiB   int64   `json:"rss_after_kib,omitempty"`
-	BytesPerConn  float64 `json:"bytes_per_conn,omitempty"`
-	ConnectSecond float64 `json:"connect_seconds,omitempty"`
+	Scenario     string  `json:"scenario"`
+	Type         string  `json:"type,omitempty"`
+	Docs         int     `json:"docs,omitempty"`
+	Editors      int     `json:"editors,omitempty"`
+	Seconds      float64 `json:"seconds,omitempty"`
+	Ops          int64   `json:"ops,omitempty"`
+	OpsPerSec    float64 `json:"ops_per_sec,omitempty"`
+	AckP50Ms     float64 `json:"ack_p50_ms,omitempty"`
+	AckP99Ms     float64 `json:"ack_p99_ms,omitempty"`
+	Deliveries   int     `json:"deliveries,omitempty"`
+	DeliverP50Ms float64 `json:"deliver_p50_ms,omitempty"`
+	DeliverP99Ms float64 `json:"deliver_p99_ms,omitempty"`
+	Errors       int64   `json:"errors"`
+	// ServerCPUSeconds is the server process's CPU time during the run
+	// (with --server-pid or --ref), and ServerCPUMicrosPerOp that per
+	// committed op: a measure of efficiency that the machine's load
+	// disturbs far less than ops/s.
+	ServerCPUSeconds     float64 `json:"server_cpu_seconds,omitempty"`
+	ServerCPUMicrosPerOp float64 `json:"server_cpu_us_per_op,omitempty"`
+	// LoadgenCPUMicrosPerOp is loadgen's own CPU time per committed op: on
+	// a shared machine it competes with the server for the same cores.
+	LoadgenCPUMicrosPerOp float64 `json:"loadgen_cpu_us_per_op,omitempty"`
+	Conns                 int     `json:"conns,omitempty"`
+	RSSBeforeKiB          int64   `json:"rss_before_kib,omitempty"`
+	RSSAfterKiB           int64   `json:"rss_after_kib,omitempty"`
+	BytesPerConn          float64 `json:"bytes_per_conn,omitempty"`
+	ConnectSecond         float64 `json:"connect_seconds,omitempty"`
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -171,6 +197,10 @@ func report(w io.Writer, cfg config, r result) error {
 		fmt.Fprintf(tw, "committed ops/s\t%.0f\n", r.OpsPerSec)
 		fmt.Fprintf(tw, "submit-to-ack p50 / p99\t%.2f / %.2f ms\n", r.AckP50Ms, r.AckP99Ms)
 		fmt.Fprintf(tw, "submit-to-delivery p50 / p99\t%.2f / %.2f ms (%d deliveries)\n", r.DeliverP50Ms, r.DeliverP99Ms, r.Deliveries)
+		fmt.Fprintf(tw, "loadgen CPU\t%.0f µs per op\n", r.LoadgenCPUMicrosPerOp)
+		if r.ServerCPUSeconds > 0 {
+			fmt.Fprintf(tw, "server CPU\t%.2f s, %.0f µs per op\n", r.ServerCPUSeconds, r.ServerCPUMicrosPerOp)
+		}
 	}
 	fmt.Fprintf(tw, "errors\t%d\n", r.Errors)
 	if err := tw.Flush(); err != nil {
@@ -185,4 +215,17 @@ func report(w io.Writer, cfg config, r result) error {
 		return err
 	}
 	return nil
+}
+
+// startCPUProfile profiles this process into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -65,3 +66,69 @@ func TestIdleRunMeasuresRSS(t *testing.T) {
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestMedianTakesEachMetricsMiddle(t *testing.T) {
+	runs := []result{
+		{OpsPerSec: 300, AckP99Ms: 9, ServerCPUMicrosPerOp: 50, Errors: 1},
+		{OpsPerSec: 100, AckP99Ms: 7, ServerCPUMicrosPerOp: 70},
+		{OpsPerSec: 200, AckP99Ms: 8, ServerCPUMicrosPerOp: 60, Errors: 2},
+	}
+	m := median(runs)
+	if m.OpsPerSec != 200 || m.AckP99Ms != 8 || m.ServerCPUMicrosPerOp != 60 || m.Errors != 3 {
+		t.Errorf("median = %+v, want ops/s 200, p99 8, cpu 60, errors 3 (summed)", m)
+	}
+}
+
+func TestBenchTableShowsRatios(t *testing.T) {
+	rows := []benchRow{
+		{Scenario: "hot", Target: "weft-memory", Median: result{OpsPerSec: 3000}},
+		{Scenario: "hot", Target: "weft-embedded", Median: result{OpsPerSec: 1500}},
+		{Scenario: "hot", Target: "reference", Median: result{OpsPerSec: 1000}},
+		{Scenario: "idle", Target: "weft-memory", Median: result{BytesPerConn: 12000}},
+		{Scenario: "idle", Target: "reference", Median: result{BytesPerConn: 24000}},
+	}
+	var out bytes.Buffer
+	if err := printBenchTable(&out, rows); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"3.00x", "1.50x", "0.50x"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %s:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestCPUSecondsOfThisProcess(t *testing.T) {
+	s, err := cpuSeconds(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s < 0 {
+		t.Errorf("cpuSeconds = %v, want >= 0", s)
+	}
+	if _, err := cpuSeconds(-1); err == nil {
+		t.Error("cpuSeconds(-1) succeeded")
+	}
+}
+
+func TestTextInsertStaysInTheDocument(t *testing.T) {
+	srv := refserver.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	err := run(ctx, []string{"--url", srv.URL, "--scenario", "spread", "--type", "text-unicode", "--ops", "300", "--duration", "30s", "--server-pid", itoa(srv.PID), "--json"}, &out, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var r result
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Ops != 300 || r.Errors != 0 || r.Deliveries != 300 {
+		t.Errorf("ops %d errors %d deliveries %d, want 300 0 300", r.Ops, r.Errors, r.Deliveries)
+	}
+	if r.ServerCPUSeconds <= 0 && r.ServerCPUMicrosPerOp != 0 {
+		t.Errorf("cpu per op %v without cpu seconds", r.ServerCPUMicrosPerOp)
+	}
+}

@@ -1,29 +1,28 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"unicode/utf8"
 
-	"github.com/weftdev/weft/internal/client/stubtypes"
+	"github.com/weftdev/weft/internal/client"
+
 	"github.com/weftdev/weft/internal/ot"
+	"github.com/weftdev/weft/internal/ot/types"
 )
 
 // opKind says how to create a document of one type and make random edits.
 type opKind struct {
 	typeName string
 	initial  any
-	// next returns an edit of the document whose JSON is data.
-	next func(rng *rand.Rand, data []byte) (any, error)
+	// next returns an edit of d.
+	next func(rng *rand.Rand, d *client.Doc) (any, error)
 }
 
-// newRegistry returns the types loadgen may use. It is the one place to
-// swap in the real OT types: json0 is the stub subset until
-// internal/ot/json0 lands, and text-unicode is added here once
-// internal/ot/textunicode exists (textunicode.New()).
+// newRegistry returns the types loadgen may use: the server's own registry
+// (json0, rich-text, text-unicode), so the client transforms exactly as
+// Weft does.
 func newRegistry() (*ot.Registry, error) {
-	return ot.NewRegistry(stubtypes.JSON0Lite())
+	return types.Registry(), nil
 }
 
 // kindFor returns the op generator for the --type flag, checking that reg
@@ -44,18 +43,20 @@ func kindFor(reg *ot.Registry, name string) (opKind, error) {
 	return k, nil
 }
 
-func json0Increment(*rand.Rand, []byte) (any, error) {
+func json0Increment(*rand.Rand, *client.Doc) (any, error) {
 	return []any{map[string]any{"p": []any{"n"}, "na": 1.0}}, nil
 }
 
-// textInsert inserts one character at a random code point position.
-func textInsert(rng *rand.Rand, data []byte) (any, error) {
-	var s string
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("text-unicode snapshot: %w", err)
+// textInsert inserts one character at a random code point position. The
+// document starts empty at version 1 and every op loadgen makes inserts
+// exactly one code point, so its length is its version minus one: the
+// position is drawn without reading (and copying) the whole text.
+func textInsert(rng *rand.Rand, d *client.Doc) (any, error) {
+	v, ok := d.Version()
+	if !ok || v < 1 {
+		return nil, fmt.Errorf("text-unicode document %s has no version", d.ID())
 	}
-	n := utf8.RuneCountInString(s)
-	pos := rng.IntN(n + 1)
+	pos := rng.IntN(int(v))
 	ch := string(rune('a' + rng.IntN(26)))
 	if pos == 0 {
 		return []any{ch}, nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 // Every flag has an environment mirror; an explicit flag wins.
 type Config struct {
 	Addr            string
+	Store           string
 	DataDir         string
 	AllowedOrigins  []string
 	MaxMessageBytes int64
@@ -32,6 +34,8 @@ type Config struct {
 	RedisPrefix     string
 	// TestNamespaces mounts the conformance control protocol (test only).
 	TestNamespaces bool
+	PprofAddr      string
+	Compression    string
 }
 
 // setting is one configuration knob: its flag, its environment mirror and
@@ -56,6 +60,7 @@ func settings(c *Config, origins *string, level *string) []setting {
 	}
 	return []setting{
 		{"addr", "WEFT_ADDR", "address to listen on", str(&c.Addr, ":8080")},
+		{"store", "WEFT_STORE", "where documents live without --postgres-url: embedded (durable file store in --data-dir) or memory (NOT durable: everything is lost on exit; for benchmarks and tests only)", str(&c.Store, "embedded")},
 		{"data-dir", "WEFT_DATA_DIR", "directory of the embedded store (created if missing)", str(&c.DataDir, "weft-data")},
 		{"allowed-origins", "WEFT_ALLOWED_ORIGINS", "comma-separated Origin host patterns allowed to open WebSockets besides the server's own host (e.g. \"*.example.com,localhost:3000\"; \"*\" allows all)", str(origins, "")},
 		{"max-message-bytes", "WEFT_MAX_MESSAGE_BYTES", "largest WebSocket message accepted, after decompression; larger ones close the socket with 1009", func(fs *flag.FlagSet, n, u string) { fs.Int64Var(&c.MaxMessageBytes, n, 1<<20, u) }},
@@ -67,9 +72,11 @@ func settings(c *Config, origins *string, level *string) []setting {
 		{"head-check-interval", "WEFT_HEAD_CHECK_INTERVAL", "how often an open document compares its version with the store's head, catching up on edits whose Redis message was lost", dur(&c.HeadCheckEvery, 30*time.Second)},
 		{"shutdown-timeout", "WEFT_SHUTDOWN_TIMEOUT", "how long a SIGINT/SIGTERM drain may take", dur(&c.ShutdownTimeout, 15*time.Second)},
 		{"postgres-url", "DATABASE_URL", "Postgres connection URL; when set, documents live in Postgres instead of the embedded store (required for several instances)", str(&c.PostgresURL, "")},
-		{"redis-url", "REDIS_URL", "Redis URL; when set, instances share edits and presence over Redis pub/sub instead of the in-process bus", str(&c.RedisURL, "")},
+		{"redis-url", "REDIS_URL", "Redis URL; when set, instances share edits and presence over Redis pub/sub (without it the instance runs alone)", str(&c.RedisURL, "")},
 		{"redis-prefix", "WEFT_REDIS_PREFIX", "prefix of Weft's Redis channel names, so deployments can share one Redis", str(&c.RedisPrefix, "weft:")},
 		{"test-namespaces", "WEFT_TEST_NAMESPACES", "TEST ONLY, never in production: serve /_test/ns, which lets anyone create and drop throwaway in-memory document spaces (for running sharedb's client test suite; see conformance/PROTOCOL.md)", boolean(&c.TestNamespaces)},
+		{"compression", "WEFT_COMPRESSION", "WebSocket permessage-deflate: no-context-takeover (each message compressed alone; little memory per connection), context-takeover (better ratio, but a compressor kept per connection costs hundreds of KB each) or off", str(&c.Compression, "no-context-takeover")},
+		{"pprof-addr", "WEFT_PPROF_ADDR", "loopback address (e.g. 127.0.0.1:6060) to serve net/http/pprof on, for profiling; empty (the default) serves none", str(&c.PprofAddr, "")},
 		{"log-level", "WEFT_LOG_LEVEL", "debug, info, warn or error", str(level, "info")},
 		{"log-format", "WEFT_LOG_FORMAT", "text or json", str(&c.LogFormat, "text")},
 	}
@@ -144,6 +151,34 @@ func (c *Config) finish(origins, level string) error {
 		return errors.New("durations must be positive")
 	case c.DataDir == "":
 		return errors.New("data dir must not be empty")
+	case c.Store != "embedded" && c.Store != "memory":
+		return fmt.Errorf("store %q: want embedded or memory", c.Store)
+	case c.Compression != "no-context-takeover" && c.Compression != "context-takeover" && c.Compression != "off":
+		return fmt.Errorf("compression %q: want no-context-takeover, context-takeover or off", c.Compression)
+	case c.Store == "memory" && c.PostgresURL != "":
+		return errors.New("--store memory and --postgres-url exclude each other")
+	}
+	if c.PprofAddr != "" {
+		if err := checkLoopbackAddr(c.PprofAddr); err != nil {
+			return fmt.Errorf("pprof addr: %w", err)
+		}
+	}
+	return nil
+}
+
+// checkLoopbackAddr accepts host:port addresses whose host is a loopback
+// IP or localhost: profiles expose internals and must not be served
+// beyond this machine.
+func checkLoopbackAddr(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("%q: host must be a loopback address", addr)
 	}
 	return nil
 }

@@ -18,6 +18,9 @@ func TestConfigDefaults(t *testing.T) {
 	if c.Addr != ":8080" || c.DataDir != "weft-data" || c.MaxMessageBytes != 1<<20 || len(c.AllowedOrigins) != 0 {
 		t.Errorf("defaults = %+v", c)
 	}
+	if c.Store != "embedded" || c.Compression != "no-context-takeover" || c.PprofAddr != "" {
+		t.Errorf("store %q compression %q pprof %q, want embedded, no-context-takeover and none", c.Store, c.Compression, c.PprofAddr)
+	}
 }
 
 func TestConfigEnvAndFlags(t *testing.T) {
@@ -48,6 +51,11 @@ func TestConfigErrors(t *testing.T) {
 		{[]string{"--log-level", "loud"}, nil, "log level"},
 		{[]string{"extra"}, nil, "unexpected argument"},
 		{[]string{"--nope"}, nil, "flag provided but not defined"},
+		{[]string{"--store", "disk"}, nil, "store \"disk\""},
+		{nil, map[string]string{"WEFT_STORE": "memory", "DATABASE_URL": "postgres://x"}, "exclude each other"},
+		{[]string{"--compression", "max"}, nil, "compression \"max\""},
+		{[]string{"--pprof-addr", ":6060"}, nil, "loopback"},
+		{[]string{"--pprof-addr", "10.1.2.3:6060"}, nil, "loopback"},
 	} {
 		_, err := parseConfig(c.args, env(c.env), &bytes.Buffer{})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -62,7 +70,7 @@ func TestConfigHelpNamesEveryEnvVar(t *testing.T) {
 	if !errors.Is(err, errHelp) {
 		t.Fatalf("err = %v, want errHelp", err)
 	}
-	for _, v := range []string{"WEFT_ADDR", "WEFT_DATA_DIR", "WEFT_ALLOWED_ORIGINS", "WEFT_MAX_MESSAGE_BYTES", "WEFT_SNAPSHOT_EVERY"} {
+	for _, v := range []string{"WEFT_STORE", "WEFT_COMPRESSION", "WEFT_PPROF_ADDR", "WEFT_ADDR", "WEFT_DATA_DIR", "WEFT_ALLOWED_ORIGINS", "WEFT_MAX_MESSAGE_BYTES", "WEFT_SNAPSHOT_EVERY"} {
 		if !strings.Contains(out.String(), v) {
 			t.Errorf("--help does not mention %s", v)
 		}
@@ -86,5 +94,23 @@ func TestConfigHeadCheckInterval(t *testing.T) {
 	}
 	if _, err := parseConfig([]string{"--head-check-interval", "0s"}, env(nil), &bytes.Buffer{}); err == nil {
 		t.Error("a zero head check interval was accepted")
+	}
+}
+
+func TestConfigStoreAndProfiling(t *testing.T) {
+	e := env(map[string]string{"WEFT_STORE": "memory", "WEFT_PPROF_ADDR": "127.0.0.1:6060", "WEFT_COMPRESSION": "off"})
+	c, err := parseConfig(nil, e, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Store != "memory" || c.PprofAddr != "127.0.0.1:6060" || c.Compression != "off" {
+		t.Errorf("env not applied: store %q pprof %q compression %q", c.Store, c.PprofAddr, c.Compression)
+	}
+	c, err = parseConfig([]string{"--store", "embedded", "--pprof-addr", "localhost:0"}, e, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Store != "embedded" || c.PprofAddr != "localhost:0" {
+		t.Errorf("flags should win over env: store %q pprof %q", c.Store, c.PprofAddr)
 	}
 }

@@ -1,6 +1,6 @@
 // Command server runs Weft: the ShareDB-protocol WebSocket endpoint, the
 // REST API and the browser editor. With no configuration it keeps documents
-// in an embedded durable file store and runs alone on an in-process bus;
+// in an embedded durable file store and runs alone;
 // with DATABASE_URL and REDIS_URL several instances share Postgres and
 // Redis.
 //
@@ -50,6 +50,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	srv, err := newServer(ctx, cfg, logger)
 	if err != nil {
 		return err
+	}
+	if cfg.PprofAddr != "" {
+		if err := srv.startPprof(ctx, cfg.PprofAddr); err != nil {
+			srv.close(context.Background())
+			return err
+		}
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -52,18 +52,20 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server,
 		return nil, err
 	}
 	s.manager, err = session.New(session.Options{
-		Store:             s.store,
-		PubSub:            s.bus,
-		Registry:          types.Registry(),
-		Logger:            logger,
-		ReadLimit:         cfg.MaxMessageBytes,
-		SendQueue:         cfg.SendQueue,
-		PingInterval:      cfg.PingInterval,
-		PingTimeout:       cfg.PingTimeout,
-		OriginPatterns:    cfg.AllowedOrigins,
-		IdleTimeout:       cfg.DocIdleTimeout,
-		HeadCheckInterval: cfg.HeadCheckEvery,
-		SnapshotEvery:     int64(cfg.SnapshotEvery),
+		Store:              s.store,
+		PubSub:             s.bus,
+		Registry:           types.Registry(),
+		Logger:             logger,
+		ReadLimit:          cfg.MaxMessageBytes,
+		SendQueue:          cfg.SendQueue,
+		PingInterval:       cfg.PingInterval,
+		PingTimeout:        cfg.PingTimeout,
+		OriginPatterns:     cfg.AllowedOrigins,
+		IdleTimeout:        cfg.DocIdleTimeout,
+		HeadCheckInterval:  cfg.HeadCheckEvery,
+		SnapshotEvery:      int64(cfg.SnapshotEvery),
+		DisableCompression: cfg.Compression == "off",
+		NoContextTakeover:  cfg.Compression == "no-context-takeover",
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start sessions: %w", err)
@@ -93,6 +95,12 @@ func (s *server) openStore(ctx context.Context) error {
 		s.log.Info("documents stored in Postgres", "database", redactURL(s.cfg.PostgresURL))
 		return nil
 	}
+	if s.cfg.Store == "memory" {
+		m := store.NewMemory()
+		s.store, s.closeDB = m, func() error { return nil }
+		s.log.Warn("documents kept in memory only: nothing is durable, everything is lost when the server stops (--store memory is for benchmarks and tests)")
+		return nil
+	}
 	if err := os.MkdirAll(s.cfg.DataDir, 0o755); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
@@ -111,8 +119,9 @@ func (s *server) openStore(ctx context.Context) error {
 
 func (s *server) openBus(ctx context.Context) error {
 	if s.cfg.RedisURL == "" {
-		m := pubsub.NewMemory(0)
-		s.bus, s.closeBs = m, m.Close
+		// Alone: no bus. The session manager then delivers edits and
+		// presence to its own clients directly, without publishing every op
+		// to itself and a goroutine per open document.
 		return nil
 	}
 	if s.cfg.PostgresURL == "" {

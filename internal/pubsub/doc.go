@@ -10,8 +10,8 @@
 // when any message may have been lost, Redis.Resync fires so the receiver
 // re-checks the heads of its documents.
 //
-// Memory is the in-process bus used by a single instance and by tests that
-// run several session Managers in one process.
+// Memory is the in-process bus used by tests that run several session
+// Managers in one process (a single server runs without a bus).
 //
 // Redis (NewRedis) is the bus for several instances: one subscriber
 // connection per instance (a go-redis PubSub) on which channels are

@@ -9,12 +9,15 @@ import (
 	"github.com/coder/websocket"
 )
 
-// conn is one client WebSocket. Its read loop (the handler goroutine) decodes
-// and dispatches messages in order; its write loop drains a bounded queue.
-// Anyone may call enqueue and closeWith.
+// conn is one client WebSocket. Its read loop (serve's goroutine) decodes
+// and dispatches messages in order. Outgoing messages wait in a bounded
+// queue that a writer goroutine, started only while the queue is non-empty,
+// drains; keepalive pings run from a timer. An idle connection therefore
+// holds one goroutine. Anyone may call enqueue and closeWith.
 type conn struct {
 	m      *Manager
 	ws     *websocket.Conn
+	net    *corkConn              // the hijacked connection under ws; nil in some tests
 	srcp   atomic.Pointer[string] // the client's id (src); replaced by hs
 	out    *outQueue
 	closed chan struct{} // closed by closeWith
@@ -23,6 +26,11 @@ type conn struct {
 	// minor12 records a handshake announcing protocol 1.2 or later.
 	minor12 atomic.Bool
 	reason  string
+	// closing counts the goroutine closeWith starts to send the close frame.
+	closing sync.WaitGroup
+
+	pingMu sync.Mutex
+	pingT  *time.Timer // guarded by pingMu; nil when pings are off or stopped
 
 	// owned by the read loop
 	subs    map[docKey]struct{}
@@ -30,9 +38,9 @@ type conn struct {
 	queries map[string]*liveQuery // by the JSON encoding of the query id
 }
 
-func newConn(m *Manager, ws *websocket.Conn) *conn {
+func newConn(m *Manager, ws *websocket.Conn, nc *corkConn) *conn {
 	c := &conn{
-		m: m, ws: ws,
+		m: m, ws: ws, net: nc,
 		out:     newOutQueue(m.opts.SendQueue),
 		closed:  make(chan struct{}),
 		subs:    make(map[docKey]struct{}),
@@ -61,39 +69,60 @@ func (c *conn) push(msg []byte, reply bool) {
 		return
 	default:
 	}
-	if !c.out.push(msg, reply) && c.closeWith(CloseSlowConsumer, "send queue full") {
+	ok, start := c.out.push(msg, reply)
+	if start {
+		go c.drain()
+	}
+	if !ok && c.closeWith(CloseSlowConsumer, "send queue full") {
 		c.m.opts.Logger.Warn("slow consumer disconnected", "client", c.src(), "queued", c.out.len())
 	}
 }
 
-// closeWith starts closing the connection with code; the first call wins
-// and reports true.
+// pushWait queues msg once the queue has room (see outQueue.pushWait);
+// false when the connection closed first.
+func (c *conn) pushWait(msg []byte) bool {
+	ok, start := c.out.pushWait(msg, c.closed)
+	if start {
+		go c.drain()
+	}
+	return ok
+}
+
+// closeWith starts closing the connection with code: it sends the close
+// frame from a new goroutine (which waits for the client's close frame).
+// The first call wins and reports true.
 func (c *conn) closeWith(code websocket.StatusCode, reason string) bool {
 	first := false
 	c.once.Do(func() {
 		c.code, c.reason = code, reason
 		close(c.closed)
 		first = true
+		c.closing.Add(1)
+		go func() {
+			defer c.closing.Done()
+			_ = c.ws.Close(code, reason)
+		}()
 	})
 	return first
 }
 
 // serve runs the connection until it closes, then leaves every document,
-// presence channel and query it joined.
+// presence channel and query it joined, and waits for the close handshake
+// and the writer to end.
 func (c *conn) serve() {
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); c.writeLoop(ctx) }()
-	go func() { defer wg.Done(); c.pingLoop(ctx) }()
-	c.readLoop(ctx)
+	c.startPings()
+	c.readLoop()
 	c.closeWith(CloseNormal, "")
-	c.leaveAll(ctx)
-	wg.Wait() // both loops stop on c.closed; the writer sends the close frame
-	cancel()
+	c.stopPings()
+	c.leaveAll(context.Background())
+	c.closing.Wait()
+	c.out.stop()
 }
 
-func (c *conn) readLoop(ctx context.Context) {
+// readLoop reads until the connection fails or closes. Reads use no
+// context: closing the connection is what ends a blocked read.
+func (c *conn) readLoop() {
+	ctx := context.Background()
 	for {
 		typ, data, err := c.ws.Read(ctx)
 		if err != nil {
@@ -112,70 +141,99 @@ func (c *conn) readLoop(ctx context.Context) {
 	}
 }
 
-func (c *conn) writeLoop(ctx context.Context) {
+// drain is the connection's writer: it writes batches from the queue until
+// the queue is empty, then exits. At most one runs at a time (outQueue).
+func (c *conn) drain() {
 	for {
-		select {
-		case <-c.out.ready:
-			if !c.writeAll(ctx, c.out.take()) {
-				return
-			}
-		case <-c.closed:
-			_ = c.ws.Close(c.code, c.reason)
+		msgs := c.out.take()
+		if msgs == nil {
 			return
-		case <-ctx.Done():
-			_ = c.ws.CloseNow()
+		}
+		if !c.writeAll(msgs) {
+			c.out.abandon()
 			return
 		}
 	}
 }
 
-// writeAll writes msgs in order; false when the connection failed.
-func (c *conn) writeAll(ctx context.Context, msgs [][]byte) bool {
+// writeAll writes msgs in order as one corked batch, bounded by
+// WriteTimeout; false when the connection failed.
+func (c *conn) writeAll(msgs [][]byte) bool {
+	ctx := context.Background() // corked writes do not block on the network
+	if c.net == nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.m.opts.WriteTimeout)
+		defer cancel()
+	} else {
+		c.net.cork()
+	}
+	var err error
 	for _, b := range msgs {
 		select {
 		case <-c.closed:
-			return true // the loop sends the close frame next
 		default:
+			err = c.ws.Write(ctx, websocket.MessageText, b)
 		}
-		wctx, cancel := context.WithTimeout(ctx, c.m.opts.WriteTimeout)
-		err := c.ws.Write(wctx, websocket.MessageText, b)
-		cancel()
 		if err != nil {
-			c.closeWith(CloseInternal, "write failed")
-			_ = c.ws.CloseNow()
-			return false
+			break
 		}
+	}
+	if c.net != nil {
+		if uerr := c.net.uncork(c.m.opts.WriteTimeout); err == nil {
+			err = uerr
+		}
+	}
+	if err != nil {
+		if c.closeWith(CloseInternal, "write failed") {
+			_ = c.ws.CloseNow()
+		}
+		return false
 	}
 	return true
 }
 
-// pingLoop sends keepalive pings; a missed pong closes the connection.
-func (c *conn) pingLoop(ctx context.Context) {
+// startPings arms the keepalive timer (unless pings are off).
+func (c *conn) startPings() {
 	if c.m.opts.PingInterval < 0 {
 		return
 	}
-	t := time.NewTicker(c.m.opts.PingInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-c.closed:
-			return
-		case <-t.C:
-			pctx, cancel := context.WithTimeout(ctx, c.m.opts.PingTimeout)
-			err := c.ws.Ping(pctx)
-			cancel()
-			if err != nil {
-				if ctx.Err() == nil {
-					c.m.opts.Logger.Warn("keepalive timeout", "client", c.src())
-				}
-				c.closeWith(CloseGoingAway, "keepalive timeout")
-				_ = c.ws.CloseNow()
-				return
-			}
-		}
+	c.pingMu.Lock()
+	c.pingT = time.AfterFunc(c.m.opts.PingInterval, c.ping)
+	c.pingMu.Unlock()
+}
+
+func (c *conn) stopPings() {
+	c.pingMu.Lock()
+	if c.pingT != nil {
+		c.pingT.Stop()
+		c.pingT = nil
 	}
+	c.pingMu.Unlock()
+}
+
+// ping sends one keepalive ping (on the timer's goroutine); a missed pong
+// closes the connection, an answered one re-arms the timer.
+func (c *conn) ping() {
+	select {
+	case <-c.closed:
+		return
+	default:
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.m.opts.PingTimeout)
+	err := c.ws.Ping(ctx)
+	cancel()
+	if err != nil {
+		if c.closeWith(CloseGoingAway, "keepalive timeout") {
+			c.m.opts.Logger.Warn("keepalive timeout", "client", c.src())
+			_ = c.ws.CloseNow()
+		}
+		return
+	}
+	c.pingMu.Lock()
+	if c.pingT != nil {
+		c.pingT.Reset(c.m.opts.PingInterval)
+	}
+	c.pingMu.Unlock()
 }
 
 // leaveAll unsubscribes from documents (without replies), presence

@@ -11,8 +11,11 @@
 //     subscribers, writing a snapshot if ops were committed since the last.
 //   - The Manager's mu guards only the map of open documents (and a pending
 //     sender count per document, so that eviction never strands an event).
-//   - Per connection, the HTTP handler goroutine is the read loop; a write
-//     loop drains a bounded queue and a ping loop keeps the connection alive.
+//   - Per connection, one goroutine (started by the HTTP handler, which then
+//     returns) is the read loop. A writer goroutine drains the bounded send
+//     queue only while it is non-empty, writing each batch with one system
+//     call (corkConn); keepalive pings run from a timer. An idle connection
+//     thus holds one goroutine and no write buffer.
 //   - Presence relays (presenceHub) and live queries (queryHub) keep small
 //     leaf-locked maps; they never block and never call into documents while
 //     holding their locks.

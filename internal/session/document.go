@@ -329,10 +329,14 @@ func (d *document) push(op ot.Op, edit []byte) {
 	}
 }
 
-// trimTail keeps the tail within TailSize.
+// trimTail keeps the tail within twice TailSize: once it reaches that, the
+// newest TailSize entries move to a fresh slice (so the old ones can be
+// collected). Trimming in bulk costs one entry copy per op instead of
+// TailSize copies per commit.
 func (d *document) trimTail() {
-	if n := len(d.tail) - d.m.opts.TailSize; n > 0 {
-		d.tail = append([]tailEntry(nil), d.tail[n:]...)
+	keep := d.m.opts.TailSize
+	if len(d.tail) >= 2*keep {
+		d.tail = append(make([]tailEntry, 0, 2*keep), d.tail[len(d.tail)-keep:]...)
 	}
 }
 

@@ -66,7 +66,7 @@ func (c *conn) catchUp(ctx context.Context, coll, id string, v int64) int64 {
 			return v
 		}
 		for _, e := range entries {
-			if !c.out.pushWait(e.msg, c.closed) {
+			if !c.pushWait(e.msg) {
 				return v
 			}
 			v = e.op.Version + 1

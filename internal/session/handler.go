@@ -9,7 +9,9 @@ import (
 )
 
 // Handler returns the http.Handler that accepts ShareDB clients over
-// WebSocket. It refuses, before upgrading and without opening anything, a
+// WebSocket. The handler returns once the connection is upgraded; the
+// connection is served from a goroutine of its own until it closes, and
+// Shutdown waits for it. It refuses, before upgrading and without opening anything, a
 // Sec-WebSocket-Version other than 13 (426 Upgrade Required, with the
 // supported version in the response header, as RFC 6455 §4.4 asks), a
 // missing or malformed Sec-WebSocket-Key (400), and an Origin that is neither
@@ -26,19 +28,25 @@ func (m *Manager) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, msg, code)
 		return
 	}
-	ws, err := websocket.Accept(w, r, m.acceptOptions())
+	hw := &hijackWriter{ResponseWriter: w, pool: &m.corkBufs}
+	ws, err := websocket.Accept(hw, r, m.acceptOptions())
 	if err != nil {
 		m.opts.Logger.Info("websocket upgrade refused", "remote", r.RemoteAddr, "err", err)
 		return // Accept wrote the HTTP error
 	}
 	ws.SetReadLimit(m.opts.ReadLimit)
-	c := newConn(m, ws)
+	c := newConn(m, ws, hw.conn)
 	if ok, code := m.registerConn(c); !ok {
 		_ = ws.Close(websocket.StatusCode(code), "server unavailable")
 		return
 	}
-	defer m.unregisterConn(c)
-	c.serve()
+	// Serve from a fresh goroutine and let the HTTP server's goroutine,
+	// whose stack grew deep while handling the upgrade, end: a long-lived
+	// connection then keeps only a small stack.
+	go func() {
+		defer m.unregisterConn(c)
+		c.serve()
+	}()
 }
 
 // checkUpgrade validates the WebSocket version and key of an upgrade

@@ -22,6 +22,8 @@ type Manager struct {
 	queries  *queryHub
 	// projections are the named views of collections (see Projection).
 	projections *projectionSet
+	// remotePrefix is how this Manager's op payloads start: {"wi":"<instance>"
+	remotePrefix []byte
 
 	mu       sync.Mutex // guards docs, stopping
 	docs     map[docKey]*document
@@ -36,6 +38,8 @@ type Manager struct {
 	closed   bool
 	connWG   sync.WaitGroup
 	shutDone chan struct{}
+
+	corkBufs sync.Pool // of *[]byte: connections' write batches (corkConn)
 }
 
 type docKey struct{ c, id string }
@@ -59,6 +63,8 @@ func New(opts Options) (*Manager, error) {
 		conns:       make(map[*conn]struct{}),
 		shutDone:    make(chan struct{}),
 	}
+	m.corkBufs.New = func() any { b := make([]byte, 0, 4096); return &b }
+	m.remotePrefix = []byte(`{"wi":"` + m.instance + `"`)
 	m.commits = newCommitter(o.Store, o.MaxCommitBatch, o.StoreTimeout)
 	m.presence = newPresenceHub(m)
 	m.queries = newQueryHub(m)

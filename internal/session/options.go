@@ -29,7 +29,8 @@ type Options struct {
 	// SendQueue is the number of outgoing messages a connection may have
 	// queued (default 1024). A client that lets it fill is closed with 1008.
 	SendQueue int
-	// WriteTimeout bounds one frame write (default 10 s).
+	// WriteTimeout bounds the write of one batch of queued frames
+	// (default 10 s).
 	WriteTimeout time.Duration
 	// PingInterval is the keepalive ping period (default 30 s; negative
 	// disables pings). PingTimeout bounds the wait for the pong (default
@@ -50,7 +51,8 @@ type Options struct {
 	// (default 1 min).
 	IdleTimeout time.Duration
 	// TailSize is the number of recent ops kept in memory per document
-	// (default 1000).
+	// (default 1000): at least TailSize once that many were committed, and
+	// fewer than twice TailSize (the tail is trimmed in bulk).
 	TailSize int
 	// SnapshotEvery writes a snapshot with every commit that reaches a
 	// multiple of this many ops (default 100).

@@ -1,9 +1,11 @@
 package session
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/weftdev/weft/internal/ot"
 )
@@ -23,15 +25,25 @@ func (d *document) publish(e *tailEntry) {
 	if ps == nil {
 		return
 	}
-	b, err := json.Marshal(remoteOp{Instance: d.m.instance, Ts: e.op.Ts, Msg: e.msg})
-	if err == nil {
-		ctx, cancel := d.m.storeCtx()
-		err = ps.Publish(ctx, docChannel(d.key.c, d.key.id), b)
-		cancel()
-	}
+	ctx, cancel := d.m.storeCtx()
+	err := ps.Publish(ctx, docChannel(d.key.c, d.key.id), d.m.encodeRemote(e.op.Ts, e.msg))
+	cancel()
 	if err != nil { // at most once anyway: other instances catch up from the store
 		d.m.opts.Logger.Warn("publish op", "collection", d.key.c, "doc", d.key.id, "v", e.op.Version, "err", err)
 	}
+}
+
+// encodeRemote returns the PubSub payload (a remoteOp) of the op message
+// msg, valid JSON as the document encoded it. It starts with remotePrefix,
+// so an instance skips its own ops without decoding them.
+func (m *Manager) encodeRemote(ts int64, msg []byte) []byte {
+	b := make([]byte, 0, len(m.remotePrefix)+len(msg)+32)
+	b = append(b, m.remotePrefix...)
+	b = append(b, `,"ts":`...)
+	b = strconv.AppendInt(b, ts, 10)
+	b = append(b, `,"m":`...)
+	b = append(b, msg...)
+	return append(b, '}')
 }
 
 func (d *document) subscribeRemote() {
@@ -58,6 +70,9 @@ func (d *document) subscribeRemote() {
 func (d *document) handleRemote(b []byte) {
 	if d.ensureLoaded() != nil {
 		return
+	}
+	if bytes.HasPrefix(b, d.m.remotePrefix) {
+		return // this instance's own op, already applied
 	}
 	var r remoteOp
 	if err := json.Unmarshal(b, &r); err != nil || r.Instance == d.m.instance {
