@@ -35,6 +35,9 @@ type presence struct {
 	c, d, t string
 	v       int64
 	doc     bool
+	// raw holds the c, d, v and t fields, as sent, of a doc presence that
+	// names no document; it is relayed without a transform.
+	raw map[string]any
 }
 
 func newPresenceHub(m *Manager) *presenceHub {
@@ -46,6 +49,11 @@ func (p *presence) encode() []byte {
 		any("p", p.p).any("pv", p.pv)
 	if p.doc {
 		m.str("c", p.c).str("d", p.d).num("v", p.v).str("t", p.t)
+	}
+	for _, k := range []string{"c", "d", "v", "t"} {
+		if v, ok := p.raw[k]; ok {
+			m.any(k, v)
+		}
 	}
 	return m.bytes()
 }

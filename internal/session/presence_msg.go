@@ -72,6 +72,18 @@ func parsePresence(req *request, ch, src string) (*presence, *shareErr) {
 	if _, has := req.m["c"]; !has {
 		return p, nil
 	}
+	if req.m["c"] == nil || req.m["d"] == nil {
+		// Doc presence without a collection or id cannot be transformed;
+		// ShareDB relays it untouched (fields as sent) and lets receivers
+		// decide what to do with it.
+		p.raw = make(map[string]any, 4)
+		for _, k := range []string{"c", "d", "v", "t"} {
+			if v, ok := req.m[k]; ok {
+				p.raw[k] = v
+			}
+		}
+		return p, nil
+	}
 	coll, d, e := docTarget(req)
 	if e != nil {
 		return nil, e
