@@ -227,25 +227,39 @@ func (c *conn) queryRequest(ctx context.Context, req *request) *shareErr {
 	for i, r := range rows {
 		items[i], ids[i] = rowJSON(r), r.id
 	}
-	c.reply(newMsg().raw("data", joinJSON(items)).str("a", req.a).any("id", qid).bytes())
-	if req.a == "qs" {
-		// Re-run once: an op committed between the run and the
-		// registration would otherwise go unnoticed.
-		c.startQuery(coll, q, qid, string(key), ids).markDirty()
+	reply := newMsg().raw("data", joinJSON(items)).str("a", req.a).any("id", qid).bytes()
+	if req.a != "qs" {
+		c.reply(reply)
+		return nil
 	}
+	// Register before replying, holding the query's lock until the reply
+	// is queued: an op committed meanwhile (a delete, say) then reaches
+	// the query after its results, with its remove diff first. Re-run once
+	// too: an op committed between the run and the registration would
+	// otherwise go unnoticed.
+	lq := c.startQuery(coll, q, qid, string(key), ids, reply)
+	lq.markDirty()
 	return nil
 }
 
 // startQuery registers a live query; the caller marks it dirty after its
 // reply is queued, so that diffs follow the reply.
-func (c *conn) startQuery(coll string, q *query, qid any, key string, ids []string) *liveQuery {
+//
+// reply, when not nil, is queued to the connection after the query is
+// registered and before any change can reach it.
+func (c *conn) startQuery(coll string, q *query, qid any, key string, ids []string, reply []byte) *liveQuery {
 	if old := c.queries[key]; old != nil {
 		c.m.queries.remove(old)
 	}
 	lq := &liveQuery{conn: c, id: qid, coll: coll, q: q, ids: ids,
 		dirty: make(chan struct{}, 1), stop: make(chan struct{})}
 	c.queries[key] = lq
+	lq.mu.Lock()
 	c.m.queries.add(lq)
+	if reply != nil {
+		c.reply(reply)
+	}
+	lq.mu.Unlock()
 	return lq
 }
 
@@ -313,8 +327,7 @@ func (c *conn) resubscribeQuery(ctx context.Context, req *request, coll string, 
 			return e
 		}
 	}
-	lq := c.startQuery(coll, q, qid, key, ids)
-	c.reply(newMsg().raw("data", data.bytes()).str("a", "qs").any("id", qid).bytes())
+	lq := c.startQuery(coll, q, qid, key, ids, newMsg().raw("data", data.bytes()).str("a", "qs").any("id", qid).bytes())
 	lq.markDirty()
 	return nil
 }
