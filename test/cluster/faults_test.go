@@ -160,11 +160,15 @@ func TestInstanceKilled(t *testing.T) {
 func TestRollingRestart(t *testing.T) {
 	c := newCluster(t, options{})
 	cfg := faultLoad(6)
-	cfg.opsEach = 150
+	cfg.opsEach = 400
+	total := int64(cfg.clients * cfg.opsEach)
 	l := startLoad(t, c, cfg)
 	var drains []time.Duration
 	for _, n := range c.nodes {
-		l.waitAcks(l.h.acks.Load()+30, time.Minute)
+		l.waitAcks(min(l.h.acks.Load()+30, total), time.Minute)
+		if acked := l.h.acks.Load(); acked >= total {
+			t.Fatalf("the load ended (%d acks) before %s was restarted: raise opsEach so every restart happens under load", acked, n.name)
+		}
 		start := time.Now()
 		if err := n.kill(t, syscall.SIGTERM); err != nil {
 			t.Errorf("%s exited with %v after SIGTERM", n.name, err)
