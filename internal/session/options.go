@@ -62,7 +62,10 @@ type Options struct {
 	// MaxCommitBatch caps the documents in one Store.Commit (default 256).
 	MaxCommitBatch int
 	// MaxSubmitRetries bounds commit retries after losing the version race
-	// (default 16; negative: no limit).
+	// to another instance (default 200; negative: no limit, as ShareDB's
+	// default). Each retry costs one store read, so the bound only stops a
+	// submit that keeps losing on a very hot document; it then fails with
+	// ERR_MAX_SUBMIT_RETRIES_EXCEEDED and the client may resubmit.
 	MaxSubmitRetries int
 	// InboxSize is a document's inbox capacity (default 256).
 	InboxSize int
@@ -115,7 +118,7 @@ func (o Options) withDefaults() (Options, error) {
 	setDefault(&o.SnapshotEvery, 100)
 	setDefault(&o.MaxBatch, 256)
 	setDefault(&o.MaxCommitBatch, 256)
-	setDefault(&o.MaxSubmitRetries, 16)
+	setDefault(&o.MaxSubmitRetries, 200)
 	setDefault(&o.InboxSize, 256)
 	setDefault(&o.StoreTimeout, 10*time.Second)
 	setDefault(&o.HeadCheckInterval, 30*time.Second)
