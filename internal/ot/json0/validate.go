@@ -34,7 +34,9 @@ func invalid(i int, format string, args ...any) error {
 // checks it requires, for each component in turn against the document as
 // the previous components left it: a path of strings (never an
 // Object.prototype property name) and non-negative integers that exists
-// and indexes each container by its kind; exactly one instruction group
+// and indexes each container by its kind (a list index may also be a
+// canonical decimal string such as "1", which ot-json0 1.1.0 applies; see
+// listIndex); exactly one instruction group
 // and no unknown keys; list indexes and lm targets in range; na a finite
 // number on a number, with a finite result; si/sd non-empty strings at
 // in-range offsets into a string that do not split a surrogate pair; sd,
@@ -189,10 +191,41 @@ func editAt(i int, doc any, path []any, copyOnWrite bool, edit func(any) (any, e
 		return m, nil
 	case []any:
 		l := append([]any(nil), x...)
-		l[int(path[0].(float64))] = nv
+		idx, _ := listIndex(path[0]) // step checked it
+		l[idx] = nv
 		return l, nil
 	}
 	return doc, nil
+}
+
+// listIndex returns the list index key names: a non-negative integer, or
+// a string holding one in canonical decimal form ("0", "12"). ot-json0
+// 1.1.0, which ShareDB clients run, applies the string form as JavaScript
+// coerces it (ShareDB's own tests submit such legacy ops), so Weft accepts
+// exactly those strings too; anything else is not an index.
+func listIndex(key any) (int, bool) {
+	switch k := key.(type) {
+	case float64:
+		if k >= 0 && k == float64(int(k)) && k < 1<<31 {
+			return int(k), true
+		}
+	case string:
+		if k == "0" {
+			return 0, true
+		}
+		if len(k) == 0 || len(k) > 9 || k[0] == '0' {
+			return 0, false
+		}
+		n := 0
+		for _, c := range []byte(k) {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n, true
+	}
+	return 0, false
 }
 
 // step returns the child of v at key, which must exist and suit v's kind.
@@ -209,14 +242,14 @@ func step(i int, v any, key any) (any, error) {
 		}
 		return child, nil
 	case []any:
-		f, ok := key.(float64)
+		idx, ok := listIndex(key)
 		if !ok {
-			return nil, invalid(i, "string %q used as an index into a list", key)
+			return nil, invalid(i, "%q is not a list index", key)
 		}
-		if int(f) >= len(x) {
-			return nil, invalid(i, "list index %v out of range (length %d)", f, len(x))
+		if idx >= len(x) {
+			return nil, invalid(i, "list index %d out of range (length %d)", idx, len(x))
 		}
-		return x[int(f)], nil
+		return x[idx], nil
 	}
 	return nil, invalid(i, "path goes through a %s", kindOf(v))
 }

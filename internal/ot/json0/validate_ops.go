@@ -20,11 +20,11 @@ func validateInContainer(i int, container, key any, group string, c map[string]a
 		if !ok {
 			return nil, invalid(i, "%s needs a list, found a %s", group, kindOf(container))
 		}
-		f, ok := key.(float64)
+		idx, ok := listIndex(key)
 		if !ok {
-			return nil, invalid(i, "string %q used as an index into a list", key)
+			return nil, invalid(i, "%q is not a list index", key)
 		}
-		return validateList(i, list, int(f), group, c, more)
+		return validateList(i, list, idx, group, c, more)
 	}
 	obj, ok := container.(map[string]any)
 	if !ok {
@@ -69,11 +69,11 @@ func validateList(i int, list []any, idx int, group string, c map[string]any, mo
 	}
 	var to int
 	if group == "lm" {
-		f, ok := c["lm"].(float64)
-		if !ok || f < 0 || f != float64(int(f)) || int(f) >= n {
+		t, ok := listIndex(c["lm"])
+		if !ok || t >= n {
 			return nil, invalid(i, "lm target must be an integer index in [0, %d)", n)
 		}
-		to = int(f)
+		to = t
 	}
 	if !more {
 		return list, nil
