@@ -153,7 +153,11 @@ async function richText({base, check}, alice, bob) {
   await createVia(alice, `${base}/d/docs/${id}`, 'Create rich-text document');
   await alice.page.locator('.ql-editor').click();
   await alice.page.keyboard.type('Agenda: ');
-  await alice.page.waitForSelector('[data-testid=connection-status][data-unsent="0"]');
+  // Wait until the typed text is in the document and acknowledged: the
+  // unsent count alone can read 0 before the editor has submitted the keys.
+  await alice.page.waitForFunction(() => window.weft.doc.data && window.weft.doc.version > 1 &&
+    !window.weft.doc.hasWritePending() &&
+    window.weft.doc.data.ops.map((o) => (typeof o.insert === 'string' ? o.insert : '')).join('').startsWith('Agenda: '));
   const early = {v: await alice.page.evaluate(() => window.weft.doc.version),
     text: await alice.page.evaluate(() => window.weft.quill.getText())};
   await bob.page.goto(`${base}/d/docs/${id}`);
