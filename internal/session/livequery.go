@@ -30,8 +30,13 @@ type liveQuery struct {
 	stop  chan struct{}
 	once  sync.Once
 
-	mu  sync.Mutex // guards ids
+	mu  sync.Mutex // guards ids and gen
 	ids []string   // the results as the client holds them
+	// gen counts the changes made to ids outside poll (a deleted document
+	// leaving the results). A poll whose query ran across such a change
+	// discards its rows and runs again, or it would put the deleted
+	// document back and remove it a second time.
+	gen uint64
 }
 
 func newQueryHub(m *Manager) *queryHub {
@@ -93,6 +98,7 @@ func (h *queryHub) changed(coll, id, src string, msg []byte, del bool, project f
 		in := i >= 0
 		if in && del {
 			q.ids = slices.Delete(q.ids, i, i+1)
+			q.gen++
 			q.conn.enqueue(removeDiff(q.id, i))
 		}
 		q.mu.Unlock()
@@ -121,6 +127,9 @@ func (h *queryHub) poll(q *liveQuery) {
 			return
 		case <-q.dirty:
 		}
+		q.mu.Lock()
+		gen := q.gen
+		q.mu.Unlock()
 		ctx, cancel := h.m.storeCtx()
 		rows, err := h.m.runQuery(ctx, q.coll, q.q)
 		cancel()
@@ -129,6 +138,11 @@ func (h *queryHub) poll(q *liveQuery) {
 			continue
 		}
 		q.mu.Lock()
+		if q.gen != gen {
+			q.mu.Unlock()
+			q.markDirty()
+			continue
+		}
 		if q.q.mem != nil && len(q.q.mem.sort) == 0 {
 			rows = keepOrder(q.ids, rows)
 		}
