@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -108,32 +107,14 @@ func (d docsAPI) SnapshotAtTime(ctx context.Context, c, id string, ts int64) (ot
 	return toOTSnapshot(s), err
 }
 
+// Ops reads the op log straight from the store: it holds ot.Ops already,
+// which the API encodes itself.
 func (d docsAPI) Ops(ctx context.Context, c, id string, from, to int64) ([]ot.Op, error) {
-	ops, err := d.m.Ops(ctx, c, id, from, to)
+	ops, err := d.store.Ops(ctx, c, id, from, to)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("ops %s/%s %d..%d: %w", c, id, from, to, err)
 	}
-	out := make([]ot.Op, len(ops))
-	for i, o := range ops {
-		out[i] = ot.Op{Version: o.Version, Src: o.Src, Seq: o.Seq, Ts: o.Ts, Del: o.Del}
-		switch {
-		case o.Create != nil:
-			var cr struct {
-				Type string          `json:"type"`
-				Data json.RawMessage `json:"data"`
-			}
-			if err := json.Unmarshal(o.Create, &cr); err != nil {
-				return nil, fmt.Errorf("decode create v%d: %w", o.Version, err)
-			}
-			out[i].Create = &ot.Create{Type: cr.Type}
-			if cr.Data != nil {
-				out[i].Create.Data = cr.Data
-			}
-		case !o.Del:
-			out[i].Edit = o.Op
-		}
-	}
-	return out, nil
+	return ops, nil
 }
 
 func (d docsAPI) List(ctx context.Context, c, after string, limit int) ([]string, error) {
