@@ -46,7 +46,7 @@ export async function launch(name, check) {
   const people = [];
   async function open(person, url, {viewport = {width: 1280, height: 800}, color} = {}) {
     const ctx = await browser.createBrowserContext();
-    const page = await ctx.newPage();
+    const page = await newWindow(ctx);
     page.setDefaultTimeout(TIMEOUT);
     await page.setViewport(viewport);
     if (color) await page.evaluateOnNewDocument((c) => localStorage.setItem('weft.color', c), color);
@@ -82,6 +82,11 @@ export async function launch(name, check) {
     close: () => browser.close(),
   };
 }
+
+// newWindow opens a page of ctx in a window of its own. Firefox hides all
+// but the front tab of a window and throttles its timers to one a second:
+// each person needs a window to type, sync and render at full speed.
+export const newWindow = (ctx) => ctx.newPage({type: 'window'});
 
 // tid is the selector of a data-testid.
 export const tid = (id) => `[data-testid=${id}]`;
