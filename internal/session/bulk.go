@@ -73,6 +73,18 @@ func (c *conn) bulkRequest(ctx context.Context, req *request) *shareErr {
 		c.reply(newMsg().str("a", "bu").str("c", coll).any("b", req.m["b"]).bytes())
 		return nil
 	}
+	if req.a == "bs" {
+		added := 0
+		for _, it := range items {
+			if _, ok := c.subs[docKey{coll, it.id}]; !ok {
+				added++
+			}
+		}
+		if !c.allowSubscriptions(added) {
+			c.refuse(req, LimitSubscriptions, errTooManySubs)
+			return nil
+		}
+	}
 	snaps, e := c.bulkFetch(ctx, coll, items, req.a == "bs")
 	if e != nil {
 		return e

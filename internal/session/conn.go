@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,7 +33,10 @@ type conn struct {
 	pingMu sync.Mutex
 	pingT  *time.Timer // guarded by pingMu; nil when pings are off or stopped
 
+	ip netip.Addr // the client address counted against MaxConnectionsPerIP
+
 	// owned by the read loop
+	lim     connLimits
 	subs    map[docKey]struct{}
 	rooms   map[string]struct{}
 	queries map[string]*liveQuery // by the JSON encoding of the query id
@@ -46,6 +50,7 @@ func newConn(m *Manager, ws *websocket.Conn, nc *corkConn) *conn {
 		subs:    make(map[docKey]struct{}),
 		rooms:   make(map[string]struct{}),
 		queries: make(map[string]*liveQuery),
+		lim:     newConnLimits(&m.opts),
 	}
 	id := randomID()
 	c.srcp.Store(&id)

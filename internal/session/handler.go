@@ -14,8 +14,11 @@ import (
 // Shutdown waits for it. It refuses, before upgrading and without opening anything, a
 // Sec-WebSocket-Version other than 13 (426 Upgrade Required, with the
 // supported version in the response header, as RFC 6455 §4.4 asks), a
-// missing or malformed Sec-WebSocket-Key (400), and an Origin that is neither
-// the request's host nor allowed by Options.OriginPatterns (403).
+// missing or malformed Sec-WebSocket-Key (400), an Origin that is neither
+// the request's host nor allowed by Options.OriginPatterns (403), and a
+// client address already holding Options.MaxConnectionsPerIP connections
+// (429 Too Many Requests, with Retry-After). A connection beyond
+// Options.MaxConnections is upgraded and closed with 1013.
 func (m *Manager) Handler() http.Handler {
 	return http.HandlerFunc(m.serveWS)
 }
@@ -28,22 +31,38 @@ func (m *Manager) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, msg, code)
 		return
 	}
+	ip := clientIP(r, m.opts.TrustedProxies)
+	if !m.perIP.acquire(ip, m.opts.MaxConnectionsPerIP) {
+		m.refused(LimitConnsPerIP, "remote", ip.String())
+		w.Header().Set("Retry-After", "10")
+		http.Error(w, "too many connections from your address", http.StatusTooManyRequests)
+		return
+	}
 	hw := &hijackWriter{ResponseWriter: w, pool: &m.corkBufs}
 	ws, err := websocket.Accept(hw, r, m.acceptOptions())
 	if err != nil {
+		m.perIP.release(ip)
 		m.opts.Logger.Info("websocket upgrade refused", "remote", r.RemoteAddr, "err", err)
 		return // Accept wrote the HTTP error
 	}
 	ws.SetReadLimit(m.opts.ReadLimit)
 	c := newConn(m, ws, hw.conn)
+	c.ip = ip
 	if ok, code := m.registerConn(c); !ok {
-		_ = ws.Close(websocket.StatusCode(code), "server unavailable")
+		m.perIP.release(ip)
+		reason := "server shutting down"
+		if code == CloseTryAgainLater {
+			reason = "too many connections"
+			m.refused(LimitConns, "remote", ip.String())
+		}
+		_ = ws.Close(code, reason)
 		return
 	}
 	// Serve from a fresh goroutine and let the HTTP server's goroutine,
 	// whose stack grew deep while handling the upgrade, end: a long-lived
 	// connection then keeps only a small stack.
 	go func() {
+		defer m.perIP.release(ip)
 		defer m.unregisterConn(c)
 		c.serve()
 	}()

@@ -216,6 +216,10 @@ func (c *conn) queryRequest(ctx context.Context, req *request) *shareErr {
 	if e != nil {
 		return e
 	}
+	if req.a == "qs" && c.queries[string(key)] == nil && !c.allowSubscriptions(1) {
+		c.refuse(req, LimitSubscriptions, errTooManySubs)
+		return nil
+	}
 	q, e := c.m.parseQuery(req.m["q"])
 	if e != nil {
 		return e

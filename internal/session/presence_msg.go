@@ -31,6 +31,10 @@ func (c *conn) presenceRequest(ctx context.Context, req *request) *shareErr {
 		if _, isNum := seq.(float64); has && !isNum {
 			return errf(CodeBadMessage, "Invalid seq")
 		}
+		if _, in := c.rooms[ch]; req.a == "ps" && !in && !c.allowSubscriptions(1) {
+			c.refuse(req, LimitSubscriptions, errTooManySubs)
+			return nil
+		}
 		if req.a == "ps" {
 			c.m.presence.subscribe(c, ch)
 			c.rooms[ch] = struct{}{}

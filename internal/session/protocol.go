@@ -21,6 +21,9 @@ func (c *conn) dispatch(ctx context.Context, data []byte) {
 		c.reply(bareError(e))
 		return
 	}
+	if !c.checkLimits(req, len(data)) {
+		return
+	}
 	var se *shareErr
 	switch req.a {
 	case "hs":
@@ -119,6 +122,10 @@ func (c *conn) docRequest(ctx context.Context, req *request) *shareErr {
 	v, hasV, e := req.version("v")
 	if e != nil {
 		return e
+	}
+	if _, subscribed := c.subs[docKey{coll, id}]; req.a == "s" && !subscribed && !c.allowSubscriptions(1) {
+		c.refuse(req, LimitSubscriptions, errTooManySubs)
+		return nil
 	}
 	if hasV && proj == nil {
 		v = c.catchUp(ctx, coll, id, v)
