@@ -82,7 +82,7 @@ func newConnLimits(o *Options) connLimits {
 func (c *conn) checkLimits(req *request, size int) bool {
 	switch req.a {
 	case "op":
-		if c.lim.op != nil && !c.lim.op.Allow() {
+		if c.lim.op != nil && !c.lim.op.AllowN(c.m.opts.Now(), 1) {
 			c.refuse(req, LimitOpRate, errRateLimited)
 			return false
 		}
@@ -91,7 +91,7 @@ func (c *conn) checkLimits(req *request, size int) bool {
 			return false
 		}
 	case "ps", "pu", "p", "pr":
-		if c.lim.presence != nil && !c.lim.presence.Allow() {
+		if c.lim.presence != nil && !c.lim.presence.AllowN(c.m.opts.Now(), 1) {
 			c.refuse(req, LimitPresenceRate, errRateLimited)
 			return false
 		}
@@ -110,7 +110,7 @@ func (c *conn) refuse(req *request, reason LimitReason, se *shareErr) {
 	if reason != LimitOpRate && reason != LimitPresenceRate {
 		return
 	}
-	now := time.Now()
+	now := c.m.opts.Now()
 	if now.Sub(c.lim.windowStart) > c.m.opts.RateStrikeWindow {
 		c.lim.windowStart, c.lim.strikes = now, 0
 	}
