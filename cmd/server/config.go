@@ -36,6 +36,8 @@ type Config struct {
 	TestNamespaces bool
 	PprofAddr      string
 	Compression    string
+	// Limits are the abuse limits (limits.go).
+	Limits Limits
 }
 
 // setting is one configuration knob: its flag, its environment mirror and
@@ -58,7 +60,7 @@ func settings(c *Config, origins *string, level *string) []setting {
 	num := func(dst *int, def int) func(*flag.FlagSet, string, string) {
 		return func(fs *flag.FlagSet, n, u string) { fs.IntVar(dst, n, def, u) }
 	}
-	return []setting{
+	return append([]setting{
 		{"addr", "WEFT_ADDR", "address to listen on", str(&c.Addr, ":8080")},
 		{"store", "WEFT_STORE", "where documents live without --postgres-url: embedded (durable file store in --data-dir) or memory (NOT durable: everything is lost on exit; for benchmarks and tests only)", str(&c.Store, "embedded")},
 		{"data-dir", "WEFT_DATA_DIR", "directory of the embedded store (created if missing)", str(&c.DataDir, "weft-data")},
@@ -79,7 +81,7 @@ func settings(c *Config, origins *string, level *string) []setting {
 		{"pprof-addr", "WEFT_PPROF_ADDR", "loopback address (e.g. 127.0.0.1:6060) to serve net/http/pprof on, for profiling; empty (the default) serves none", str(&c.PprofAddr, "")},
 		{"log-level", "WEFT_LOG_LEVEL", "debug, info, warn or error", str(level, "info")},
 		{"log-format", "WEFT_LOG_FORMAT", "text or json", str(&c.LogFormat, "text")},
-	}
+	}, limitSettings(&c.Limits)...)
 }
 
 // errHelp is returned by parseConfig when --help was asked for; the usage
@@ -163,7 +165,7 @@ func (c *Config) finish(origins, level string) error {
 			return fmt.Errorf("pprof addr: %w", err)
 		}
 	}
-	return nil
+	return c.Limits.finish(c.MaxMessageBytes)
 }
 
 // checkLoopbackAddr accepts host:port addresses whose host is a loopback

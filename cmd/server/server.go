@@ -51,7 +51,7 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server,
 	if err := s.openBus(ctx); err != nil {
 		return nil, err
 	}
-	s.manager, err = session.New(session.Options{
+	opts := session.Options{
 		Store:              s.store,
 		PubSub:             s.bus,
 		Registry:           types.Registry(),
@@ -66,7 +66,9 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server,
 		SnapshotEvery:      int64(cfg.SnapshotEvery),
 		DisableCompression: cfg.Compression == "off",
 		NoContextTakeover:  cfg.Compression == "no-context-takeover",
-	})
+	}
+	cfg.Limits.apply(&opts)
+	s.manager, err = session.New(opts)
 	if err != nil {
 		return nil, fmt.Errorf("start sessions: %w", err)
 	}
@@ -154,9 +156,15 @@ func (s *server) forwardResync(ctx context.Context, ch <-chan struct{}) {
 // closes client sockets with 1001, finishes in-flight commits, writes
 // snapshots, and closes the bus and the store.
 func (s *server) serve(ctx context.Context, ln net.Listener) error {
+	// A client must send its request headers (the WebSocket upgrade
+	// included) within the handshake timeout, however slowly it trickles
+	// them; an idle keep-alive connection is closed after IdleTimeout.
+	// Upgraded connections are hijacked and leave these deadlines behind.
 	hs := &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: s.cfg.Limits.HandshakeTimeout,
+		ReadTimeout:       s.cfg.Limits.HandshakeTimeout,
+		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	s.log.Info("Weft listening", "addr", ln.Addr().String(), "url", "http://"+displayAddr(ln.Addr()))
@@ -253,6 +261,7 @@ func newTestNamespaces(cfg Config, logger *slog.Logger) (*testns.Server, error) 
 		IdleTimeout:    cfg.DocIdleTimeout,
 		SnapshotEvery:  int64(cfg.SnapshotEvery),
 	}
+	cfg.Limits.apply(&base)
 	ts, err := testns.New(base, types.Registry().Types(), logger)
 	if err != nil {
 		return nil, fmt.Errorf("start test namespaces: %w", err)

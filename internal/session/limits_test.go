@@ -119,7 +119,7 @@ func TestClientIP(t *testing.T) {
 		{"192.0.2.1:5000", nil, "192.0.2.1"},
 		{"192.0.2.1:5000", []string{"203.0.113.9"}, "192.0.2.1"}, // peer not trusted
 		{"10.0.0.2:5000", []string{"203.0.113.9"}, "203.0.113.9"},
-		{"10.0.0.2:5000", []string{"6.6.6.6, 203.0.113.9"}, "203.0.113.9"}, // client-forged left entry
+		{"10.0.0.2:5000", []string{"6.6.6.6, 203.0.113.9"}, "203.0.113.9"},  // client-forged left entry
 		{"10.0.0.2:5000", []string{"203.0.113.9, 10.0.0.3"}, "203.0.113.9"}, // two trusted hops
 		{"10.0.0.2:5000", []string{"203.0.113.9", "10.0.0.3"}, "203.0.113.9"},
 		{"10.0.0.2:5000", []string{"10.0.0.4, 10.0.0.3"}, "10.0.0.4"}, // all trusted: the leftmost
@@ -288,7 +288,7 @@ func TestSubscriptionLimit(t *testing.T) {
 	a.expect(`{"a":"s","c":"k","d":"1","data":{"v":0,"type":null}}`)
 	a.sendRaw(`{"a":"s","c":"k","d":"2"}`)
 	a.read()
-	refused(`{"a":"bs","c":"k","b":["3","4"]}`) // 2 more would make 4
+	refused(`{"a":"bs","c":"k","b":["3","4"]}`)   // 2 more would make 4
 	a.sendRaw(`{"a":"bs","c":"k","b":["1","3"]}`) // only 3 is new
 	a.read()
 	refused(`{"a":"s","c":"k","d":"4"}`)
@@ -422,7 +422,6 @@ func TestLimitOptionsRejected(t *testing.T) {
 	for _, mod := range []func(*Options){
 		func(o *Options) { o.OpBurst = -1 },
 		func(o *Options) { o.PresenceBurst = -2 },
-		func(o *Options) { o.RateStrikes = -1 },
 		func(o *Options) { o.RateStrikeWindow = -time.Second },
 	} {
 		o := Options{Store: newMemStore(), Registry: testRegistry()}

@@ -72,7 +72,7 @@ type Options struct {
 	PresenceBurst int
 	// RateStrikes is how many rate-limit refusals within RateStrikeWindow
 	// close the connection with 1008 (CloseRateLimited; default 20 within
-	// 10 s).
+	// 10 s; negative RateStrikes: never close).
 	RateStrikes      int
 	RateStrikeWindow time.Duration
 	// MaxSubscriptions caps what one connection holds open: subscribed
@@ -175,8 +175,8 @@ func (o Options) withDefaults() (Options, error) {
 	setDefault(&o.MaxSubscriptions, 1000)
 	setDefault(&o.MaxOpBytes, 256<<10)
 	setDefault(&o.MaxDocBytes, 16<<20)
-	if o.OpBurst < 0 || o.PresenceBurst < 0 || o.RateStrikes < 0 || o.RateStrikeWindow < 0 {
-		return o, errors.New("session: rate-limit bursts, strikes and window must not be negative")
+	if o.OpBurst < 0 || o.PresenceBurst < 0 || o.RateStrikeWindow < 0 {
+		return o, errors.New("session: rate-limit bursts and window must not be negative")
 	}
 	return o, nil
 }
