@@ -125,7 +125,7 @@ func TestConfigLimits(t *testing.T) {
 	l := c.Limits
 	if l.MaxConnections != 20000 || l.MaxConnectionsPerIP != 256 || l.HandshakeTimeout != 10*time.Second ||
 		l.OpRate != 100 || l.OpBurst != 200 || l.PresenceRate != 100 || l.PresenceBurst != 200 ||
-		l.RateStrikes != 20 || l.RateStrikeWindow != 10*time.Second || l.MaxSubscriptions != 1000 ||
+		l.RateStrikes != 20 || l.RateStrikeWindow != 10*time.Second || l.RateLimitBan != 30*time.Second || l.MaxSubscriptions != 1000 ||
 		l.MaxOpBytes != 256<<10 || l.MaxDocBytes != 16<<20 || len(l.TrustedProxies) != 0 {
 		t.Errorf("default limits = %+v", l)
 	}
@@ -136,7 +136,7 @@ func TestConfigLimits(t *testing.T) {
 	}
 
 	e := env(map[string]string{"WEFT_TRUSTED_PROXIES": "127.0.0.1, 10.1.2.3/8,::1", "WEFT_OP_RATE": "2.5", "WEFT_MAX_DOC_BYTES": "0"})
-	c, err = parseConfig([]string{"--max-connections-per-ip", "0", "--rate-limit-strikes", "0"}, e, &bytes.Buffer{})
+	c, err = parseConfig([]string{"--max-connections-per-ip", "0", "--rate-limit-strikes", "0", "--rate-limit-ban", "0s"}, e, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestConfigLimits(t *testing.T) {
 	}
 	o = session.Options{}
 	c.Limits.apply(&o)
-	if o.MaxConnectionsPerIP >= 0 || o.MaxDocBytes >= 0 || o.RateStrikes >= 0 || o.OpRate != 2.5 {
+	if o.MaxConnectionsPerIP >= 0 || o.MaxDocBytes >= 0 || o.RateStrikes >= 0 || o.RateLimitBan >= 0 || o.OpRate != 2.5 {
 		t.Errorf("0 should turn limits off (negative in session.Options): %+v", o)
 	}
 }
@@ -175,6 +175,7 @@ func TestConfigLimitErrors(t *testing.T) {
 		{[]string{"--rate-limit-strikes", "-1"}, nil, "strikes -1"},
 		{[]string{"--rate-limit-window", "0s"}, nil, "must be positive"},
 		{[]string{"--handshake-timeout", "-1s"}, nil, "must be positive"},
+		{[]string{"--rate-limit-ban", "-1s"}, nil, "ban must not be negative"},
 		{nil, map[string]string{"WEFT_HANDSHAKE_TIMEOUT": "forever"}, "WEFT_HANDSHAKE_TIMEOUT"},
 		{[]string{"--max-op-bytes", "2000000"}, nil, "exceeds max message bytes"},
 	} {

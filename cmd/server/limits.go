@@ -26,6 +26,7 @@ type Limits struct {
 	PresenceBurst       int
 	RateStrikes         int
 	RateStrikeWindow    time.Duration
+	RateLimitBan        time.Duration
 	MaxSubscriptions    int
 	MaxOpBytes          int
 	MaxDocBytes         int64
@@ -54,6 +55,7 @@ func limitSettings(l *Limits) []setting {
 		{"presence-burst", "WEFT_PRESENCE_BURST", "presence messages a connection may send at once above --presence-rate", num(&l.PresenceBurst, 200)},
 		{"rate-limit-strikes", "WEFT_RATE_LIMIT_STRIKES", "rate-limited messages within --rate-limit-window after which the connection is closed with 1008 (0: never close)", num(&l.RateStrikes, 20)},
 		{"rate-limit-window", "WEFT_RATE_LIMIT_WINDOW", "the window --rate-limit-strikes counts in", dur(&l.RateStrikeWindow, 10*time.Second)},
+		{"rate-limit-ban", "WEFT_RATE_LIMIT_BAN", "after a connection is closed for rate abuse, refuse new connections from its client IP for this long with HTTP 429 (0: no ban)", dur(&l.RateLimitBan, 30*time.Second)},
 		{"max-subscriptions", "WEFT_MAX_SUBSCRIPTIONS", "documents, live queries and presence channels one connection may subscribe to; beyond it ERR_TOO_MANY_SUBSCRIPTIONS (0: no limit)", num(&l.MaxSubscriptions, 1000)},
 		{"max-op-bytes", "WEFT_MAX_OP_BYTES", "largest op message in bytes; larger ones get ERR_OP_TOO_LARGE (0: only --max-message-bytes applies)", num(&l.MaxOpBytes, 256<<10)},
 		{"max-doc-bytes", "WEFT_MAX_DOC_BYTES", "largest document, as the JSON of its snapshot; an op that would grow one past it gets ERR_DOC_TOO_LARGE (0: no limit)", func(fs *flag.FlagSet, n, u string) { fs.Int64Var(&l.MaxDocBytes, n, 16<<20, u) }},
@@ -83,6 +85,8 @@ func (l *Limits) finish(maxMessageBytes int64) error {
 		return fmt.Errorf("rate limit strikes %d: must not be negative (0: never close)", l.RateStrikes)
 	case l.HandshakeTimeout <= 0 || l.RateStrikeWindow <= 0:
 		return errors.New("handshake timeout and rate limit window must be positive")
+	case l.RateLimitBan < 0:
+		return errors.New("rate limit ban must not be negative (0: no ban)")
 	case l.MaxOpBytes > 0 && int64(l.MaxOpBytes) > maxMessageBytes:
 		return fmt.Errorf("max op bytes %d exceeds max message bytes %d: an op cannot be larger than its message", l.MaxOpBytes, maxMessageBytes)
 	}
@@ -122,6 +126,10 @@ func (l *Limits) apply(o *session.Options) {
 	o.OpRate, o.OpBurst = offRate(l.OpRate), l.OpBurst
 	o.PresenceRate, o.PresenceBurst = offRate(l.PresenceRate), l.PresenceBurst
 	o.RateStrikes, o.RateStrikeWindow = off(l.RateStrikes), l.RateStrikeWindow
+	o.RateLimitBan = l.RateLimitBan
+	if o.RateLimitBan == 0 {
+		o.RateLimitBan = -1
+	}
 	o.MaxSubscriptions = off(l.MaxSubscriptions)
 	o.MaxOpBytes = off(l.MaxOpBytes)
 	o.MaxDocBytes = int64(off(int(l.MaxDocBytes)))

@@ -138,6 +138,10 @@ func (c *conn) readLoop() {
 			return
 		}
 		c.dispatch(ctx, data)
+		if c.lim.closing {
+			c.closeForRate()
+			return
+		}
 		select {
 		case <-c.closed:
 			return

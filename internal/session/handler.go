@@ -32,10 +32,16 @@ func (m *Manager) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ip := clientIP(r, m.opts.TrustedProxies)
-	if !m.perIP.acquire(ip, m.opts.MaxConnectionsPerIP) {
-		m.refused(LimitConnsPerIP, "remote", ip.String())
+	if ok, why := m.perIP.acquire(ip, m.opts.MaxConnectionsPerIP, m.opts.Now()); !ok {
+		m.refused(why, "remote", ip.String())
+		msg := "too many connections from your address"
+		if why == LimitRateBan {
+			msg = "too many messages from your address: try again later"
+		}
+		// Close the connection too: a refused client keeps nothing open.
+		w.Header().Set("Connection", "close")
 		w.Header().Set("Retry-After", "10")
-		http.Error(w, "too many connections from your address", http.StatusTooManyRequests)
+		http.Error(w, msg, http.StatusTooManyRequests)
 		return
 	}
 	hw := &hijackWriter{ResponseWriter: w, pool: &m.corkBufs}

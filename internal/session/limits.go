@@ -32,6 +32,9 @@ const (
 	// LimitRateClose: a connection closed with 1008 after RateStrikes
 	// rate-limit refusals within RateStrikeWindow.
 	LimitRateClose LimitReason = "rate_limit_close"
+	// LimitRateBan: an upgrade from an address whose connection was closed
+	// for rate abuse less than RateLimitBan ago (HTTP 429).
+	LimitRateBan LimitReason = "rate_limit_ban"
 	// LimitSubscriptions: a subscription beyond MaxSubscriptions
 	// (ERR_TOO_MANY_SUBSCRIPTIONS).
 	LimitSubscriptions LimitReason = "subscriptions"
@@ -64,6 +67,7 @@ type connLimits struct {
 	op, presence *rate.Limiter // nil: no limit
 	strikes      int           // rate refusals since windowStart
 	windowStart  time.Time
+	closing      bool // RateStrikes reached: the read loop closes the connection
 }
 
 func newConnLimits(o *Options) connLimits {
@@ -115,12 +119,38 @@ func (c *conn) refuse(req *request, reason LimitReason, se *shareErr) {
 		c.lim.windowStart, c.lim.strikes = now, 0
 	}
 	c.lim.strikes++
-	if c.m.opts.RateStrikes > 0 && c.lim.strikes >= c.m.opts.RateStrikes {
-		if c.closeWith(CloseRateLimited, rateLimitedClosing) {
-			c.m.refused(LimitRateClose, "client", c.src(), "remote", c.ip.String())
-			c.m.opts.Logger.Info("connection closed for exceeding rate limits", "client", c.src(), "remote", c.ip.String())
+	if c.m.opts.RateStrikes > 0 && c.lim.strikes >= c.m.opts.RateStrikes && !c.lim.closing {
+		if ban := c.m.opts.RateLimitBan; ban > 0 { // before the client can see the close
+			c.m.perIP.ban(c.ip, now, now.Add(ban))
+		}
+		c.lim.closing = true // the read loop stops and closes (closeForRate)
+		c.m.refused(LimitRateClose, "client", c.src(), "remote", c.ip.String())
+		c.m.opts.Logger.Info("closing a connection for exceeding rate limits", "client", c.src(), "remote", c.ip.String(), "banned_for", c.m.opts.RateLimitBan)
+	}
+}
+
+// closeForRate closes the connection with CloseRateLimited once the
+// replies already queued (the ERR_RATE_LIMITED ones among them) are
+// written, waiting at most WriteTimeout. Read loop only: nothing more is
+// read meanwhile.
+func (c *conn) closeForRate() {
+	deadline := time.NewTimer(c.m.opts.WriteTimeout)
+	defer deadline.Stop()
+wait:
+	for i := 0; i < 64; i++ { // a writer exits when the queue empties; broadcasts may restart it
+		busy := c.out.busy()
+		if busy == nil {
+			break
+		}
+		select {
+		case <-busy:
+		case <-deadline.C:
+			break wait
+		case <-c.closed:
+			return
 		}
 	}
+	c.closeWith(CloseRateLimited, rateLimitedClosing)
 }
 
 // limitReply is the error reply to a refused request: the request's
@@ -148,25 +178,34 @@ func (c *conn) allowSubscriptions(n int) bool {
 	return max <= 0 || n <= 0 || c.subscriptions()+n <= max
 }
 
-// ipCounter counts open connections per client address.
+// ipCounter counts open connections per client address and remembers the
+// addresses banned for rate abuse.
 type ipCounter struct {
-	mu sync.Mutex // guards n
-	n  map[netip.Addr]int
+	mu     sync.Mutex // guards n and banned
+	n      map[netip.Addr]int
+	banned map[netip.Addr]time.Time // until when
 }
 
-// acquire counts one more connection of ip; false (and not counted) when
-// ip already has max (max <= 0: no cap).
-func (ic *ipCounter) acquire(ip netip.Addr, max int) bool {
+// acquire counts one more connection of ip at time now, or reports why
+// not: the address is banned, or already holds max connections (max <= 0:
+// no cap).
+func (ic *ipCounter) acquire(ip netip.Addr, max int, now time.Time) (ok bool, why LimitReason) {
 	ic.mu.Lock()
 	defer ic.mu.Unlock()
+	if until, ok := ic.banned[ip]; ok {
+		if now.Before(until) {
+			return false, LimitRateBan
+		}
+		delete(ic.banned, ip)
+	}
 	if max > 0 && ic.n[ip] >= max {
-		return false
+		return false, LimitConnsPerIP
 	}
 	if ic.n == nil {
 		ic.n = make(map[netip.Addr]int)
 	}
 	ic.n[ip]++
-	return true
+	return true, ""
 }
 
 func (ic *ipCounter) release(ip netip.Addr) {
@@ -177,6 +216,24 @@ func (ic *ipCounter) release(ip netip.Addr) {
 		return
 	}
 	ic.n[ip]--
+}
+
+// ban refuses new connections from ip until the given time. Expired bans
+// are dropped here and in acquire, so the map holds only live bans.
+func (ic *ipCounter) ban(ip netip.Addr, now, until time.Time) {
+	ic.mu.Lock()
+	defer ic.mu.Unlock()
+	if ic.banned == nil {
+		ic.banned = make(map[netip.Addr]time.Time)
+	}
+	for a, t := range ic.banned {
+		if !now.Before(t) {
+			delete(ic.banned, a)
+		}
+	}
+	if until.After(ic.banned[ip]) {
+		ic.banned[ip] = until
+	}
 }
 
 // clientIP returns the address a request's connection is counted under: the

@@ -225,6 +225,18 @@ func TestOpRateLimit(t *testing.T) {
 	if ce.Code != CloseRateLimited || ce.Reason != "rate limit exceeded" {
 		t.Fatalf("close %d %q, want %d \"rate limit exceeded\"", ce.Code, ce.Reason, CloseRateLimited)
 	}
+	// Its address may not reconnect for RateLimitBan (default 30 s).
+	if code, _ := dialStatus(t, e.url, nil); code != http.StatusTooManyRequests {
+		t.Fatalf("reconnect right after the close: HTTP %d, want 429", code)
+	}
+	clk.Advance(29 * time.Second)
+	if code, _ := dialStatus(t, e.url, nil); code != http.StatusTooManyRequests {
+		t.Fatalf("reconnect 29 s after the close: HTTP %d, want 429", code)
+	}
+	clk.Advance(2 * time.Second)
+	if code, _ := dialStatus(t, e.url, nil); code != http.StatusSwitchingProtocols {
+		t.Fatalf("reconnect 31 s after the close: HTTP %d, want 101", code)
+	}
 }
 
 func TestRateStrikesExpire(t *testing.T) {
@@ -252,6 +264,7 @@ func TestPresenceRateLimit(t *testing.T) {
 		o.Now = clk.Now
 		o.PresenceRate, o.PresenceBurst = 5, 5
 		o.RateStrikes = 2
+		o.RateLimitBan = -1
 	})
 	a := dial(t, e, "A")
 	b := dial(t, e, "B")
@@ -268,6 +281,8 @@ func TestPresenceRateLimit(t *testing.T) {
 	if code := a.closeStatus(); code != CloseRateLimited {
 		t.Fatalf("close %v, want %v", code, CloseRateLimited)
 	}
+	// Without a ban the address may reconnect at once.
+	dial(t, e, "A2")
 	// B never saw the refused presence, and is still served.
 	b.sendRaw(`{"a":"pp"}`)
 	b.expect(`{"a":"pp"}`)

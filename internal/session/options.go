@@ -67,7 +67,8 @@ type Options struct {
 	OpRate  float64
 	OpBurst int
 	// PresenceRate and PresenceBurst are the same for presence messages
-	// (ps, pu, p, pr; default 100 per second, bursts of 200).
+	// (ps, pu, p, pr; default 100 per second, bursts of 200; negative
+	// PresenceRate: no limit).
 	PresenceRate  float64
 	PresenceBurst int
 	// RateStrikes is how many rate-limit refusals within RateStrikeWindow
@@ -75,6 +76,11 @@ type Options struct {
 	// 10 s; negative RateStrikes: never close).
 	RateStrikes      int
 	RateStrikeWindow time.Duration
+	// RateLimitBan is how long, after a connection was closed for rate
+	// abuse, new connections from its address are refused with HTTP 429
+	// (default 30 s; negative: no ban). Without it a client could reconnect
+	// and spend a fresh burst each time.
+	RateLimitBan time.Duration
 	// MaxSubscriptions caps what one connection holds open: subscribed
 	// documents, live queries and presence channels together (default
 	// 1000; negative: no cap). Requests beyond it are refused with
@@ -172,6 +178,7 @@ func (o Options) withDefaults() (Options, error) {
 	setDefault(&o.PresenceBurst, 200)
 	setDefault(&o.RateStrikes, 20)
 	setDefault(&o.RateStrikeWindow, 10*time.Second)
+	setDefault(&o.RateLimitBan, 30*time.Second)
 	setDefault(&o.MaxSubscriptions, 1000)
 	setDefault(&o.MaxOpBytes, 256<<10)
 	setDefault(&o.MaxDocBytes, 16<<20)
