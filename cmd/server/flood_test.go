@@ -375,3 +375,77 @@ func restOps(t *testing.T, base string, from int64) []restOp {
 	}
 	return r.Ops
 }
+
+// TestSlowHandshakeCutOff checks --handshake-timeout: connections that send
+// nothing, stop halfway through their headers, or trickle them a byte at a
+// time are closed by the server, while a normal client connects meanwhile.
+func TestSlowHandshakeCutOff(t *testing.T) {
+	p := startBinary(t, t.TempDir(), "--handshake-timeout", "1s")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	open := func() net.Conn {
+		c, err := net.Dial("tcp", p.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	// closedByServer reads until the server closes c (EOF, or a reset when
+	// the client wrote after the close), bounded by 30 s.
+	closedByServer := func(c net.Conn) bool {
+		_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
+		_, err := io.Copy(io.Discard, c)
+		return !errors.Is(err, os.ErrDeadlineExceeded)
+	}
+	silent := make([]net.Conn, 20)
+	for i := range silent {
+		silent[i] = open()
+	}
+	half := open()
+	if _, err := half.Write([]byte("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	// The trickler sends one header byte per 100 ms (the attack's pace,
+	// not a synchronisation), far more than 1 s worth.
+	trickle := open()
+	header := "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Padding: " + strings.Repeat("a", 300) + "\r\n\r\n"
+	cut := make(chan int, 1)
+	go func() {
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for i := range len(header) {
+			if _, err := trickle.Write([]byte{header[i]}); err != nil {
+				cut <- i
+				return
+			}
+			<-tick.C
+		}
+		cut <- len(header)
+	}()
+
+	// A normal client is served while those connections are held.
+	c, err := client.Dial(ctx, "ws://"+p.addr+"/ws", client.Options{Registry: types.Registry()})
+	if err != nil {
+		t.Fatalf("normal client during the slow handshakes: %v", err)
+	}
+	defer c.Close()
+	if err := c.Get("slow", "d").Create(ctx, "text-unicode", "ok"); err != nil {
+		t.Fatal(err)
+	}
+
+	for i, s := range silent {
+		if !closedByServer(s) {
+			t.Fatalf("silent connection %d was not closed", i)
+		}
+	}
+	if !closedByServer(half) {
+		t.Fatal("connection with half its headers was not closed")
+	}
+	if !closedByServer(trickle) {
+		t.Fatal("trickling connection was not closed")
+	}
+	if n := <-cut; n >= len(header) {
+		t.Fatalf("the trickler sent all %d header bytes without being cut off", n)
+	}
+}
