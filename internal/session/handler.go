@@ -32,7 +32,7 @@ func (m *Manager) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ip := clientIP(r, m.opts.TrustedProxies)
-	if ok, why := m.perIP.acquire(ip, m.opts.MaxConnectionsPerIP, m.opts.Now()); !ok {
+	if ok, why := m.perIP.acquire(ip, m.opts.MaxConnectionsPerIP, m.opts.limitNow()); !ok {
 		m.refused(why, "remote", ip.String())
 		msg := "too many connections from your address"
 		if why == LimitRateBan {

@@ -86,7 +86,7 @@ func newConnLimits(o *Options) connLimits {
 func (c *conn) checkLimits(req *request, size int) bool {
 	switch req.a {
 	case "op":
-		if c.lim.op != nil && !c.lim.op.AllowN(c.m.opts.Now(), 1) {
+		if c.lim.op != nil && !c.lim.op.AllowN(c.m.opts.limitNow(), 1) {
 			c.refuse(req, LimitOpRate, errRateLimited)
 			return false
 		}
@@ -95,7 +95,7 @@ func (c *conn) checkLimits(req *request, size int) bool {
 			return false
 		}
 	case "ps", "pu", "p", "pr":
-		if c.lim.presence != nil && !c.lim.presence.AllowN(c.m.opts.Now(), 1) {
+		if c.lim.presence != nil && !c.lim.presence.AllowN(c.m.opts.limitNow(), 1) {
 			c.refuse(req, LimitPresenceRate, errRateLimited)
 			return false
 		}
@@ -114,7 +114,7 @@ func (c *conn) refuse(req *request, reason LimitReason, se *shareErr) {
 	if reason != LimitOpRate && reason != LimitPresenceRate {
 		return
 	}
-	now := c.m.opts.Now()
+	now := c.m.opts.limitNow()
 	if now.Sub(c.lim.windowStart) > c.m.opts.RateStrikeWindow {
 		c.lim.windowStart, c.lim.strikes = now, 0
 	}

@@ -165,7 +165,7 @@ func createCounter(c *tclient, d string) {
 func TestOpRateLimit(t *testing.T) {
 	clk := newFakeClock()
 	e := newEnv(t, func(o *Options) {
-		o.Now = clk.Now
+		o.limitNow = clk.Now
 		o.OpRate, o.OpBurst = 10, 10
 		o.RateStrikes, o.RateStrikeWindow = 3, 10*time.Second
 	})
@@ -242,7 +242,7 @@ func TestOpRateLimit(t *testing.T) {
 func TestRateStrikesExpire(t *testing.T) {
 	clk := newFakeClock()
 	e := newEnv(t, func(o *Options) {
-		o.Now = clk.Now
+		o.limitNow = clk.Now
 		o.PresenceRate, o.PresenceBurst = 1, 1
 		o.RateStrikes, o.RateStrikeWindow = 2, 10*time.Second
 	})
@@ -261,7 +261,7 @@ func TestRateStrikesExpire(t *testing.T) {
 func TestPresenceRateLimit(t *testing.T) {
 	clk := newFakeClock()
 	e := newEnv(t, func(o *Options) {
-		o.Now = clk.Now
+		o.limitNow = clk.Now
 		o.PresenceRate, o.PresenceBurst = 5, 5
 		o.RateStrikes = 2
 		o.RateLimitBan = -1

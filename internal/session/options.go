@@ -142,6 +142,11 @@ type Options struct {
 	// QueryDialect chooses the query language of qf/qs (default
 	// QueryDialectWeft).
 	QueryDialect QueryDialect
+
+	// limitNow is the clock of the rate limits and bans (default time.Now;
+	// tests replace it). It is apart from Now, whose every call may stamp
+	// an op.
+	limitNow func() time.Time
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -156,6 +161,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.limitNow == nil {
+		o.limitNow = time.Now
 	}
 	setDefault(&o.ReadLimit, 1<<20)
 	setDefault(&o.SendQueue, 1024)
