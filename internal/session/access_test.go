@@ -115,8 +115,8 @@ func (c *fakeClock) armed() int {
 func authEnv(t *testing.T, clock *fakeClock) *testEnv {
 	t.Helper()
 	users := testAuth{
-		"writer": {name: "writer", write: []string{"k/"}},
-		"reader": {name: "reader", read: []string{"k/"}},
+		"writer":  {name: "writer", write: []string{"k/"}},
+		"reader":  {name: "reader", read: []string{"k/"}},
 		"partial": {name: "partial", read: []string{"k/open"}, write: []string{"k/open-w"}},
 	}
 	if clock != nil {
