@@ -316,7 +316,16 @@ func classify(err error) error {
 	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
 		return fmt.Errorf("%w: issued in the future (iat)", ErrInvalid)
 	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
-		return fmt.Errorf("%w: exp is required", ErrInvalid)
+		for _, c := range []struct{ claim, msg string }{
+			{"aud", "audience not accepted (no aud)"},
+			{"iss", "issuer not accepted (no iss)"},
+			{"exp", "exp is required"},
+		} {
+			if strings.Contains(err.Error(), c.claim+" claim") {
+				return fmt.Errorf("%w: %s", ErrInvalid, c.msg)
+			}
+		}
+		return fmt.Errorf("%w: a required claim is missing", ErrInvalid)
 	case errors.Is(err, jwt.ErrTokenUnverifiable):
 		return fmt.Errorf("%w: signature cannot be verified", ErrInvalid)
 	case errors.Is(err, jwt.ErrTokenMalformed):
