@@ -393,3 +393,43 @@ func TestSharedbClientAccessControl(t *testing.T) {
 		t.Fatalf("suite did not report its results:\n%s", out)
 	}
 }
+
+func TestAuthConfig(t *testing.T) {
+	e := env(map[string]string{
+		"WEFT_AUTH_HMAC_SECRETS": "first-secret, second-secret", "WEFT_AUTH_AUDIENCE": "weft, docs",
+		"WEFT_AUTH_COOKIE": "off", "WEFT_REQUIRE_AUTH": "true", "WEFT_AUTH_LEEWAY": "5s",
+	})
+	c, err := parseConfig([]string{"--auth-query-param", "access_token"}, e, &strings.Builder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := c.Auth
+	if len(a.HMACSecrets) != 2 || string(a.HMACSecrets[1]) != "second-secret" || strings.Join(a.Audience, "|") != "weft|docs" {
+		t.Errorf("lists = %q %q", a.HMACSecrets, a.Audience)
+	}
+	if a.Cookie != "" || a.QueryParam != "access_token" || !a.RequireAuth || a.Leeway != 5*time.Second || a.Claim != "weft" {
+		t.Errorf("auth config = %+v", a)
+	}
+	d, err := parseConfig(nil, env(nil), &strings.Builder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Auth.Enabled() || d.Auth.Cookie != "weft_token" || d.Auth.QueryParam != "token" || d.Auth.RequireAuth {
+		t.Errorf("auth defaults = %+v", d.Auth)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--require-auth"}, "--require-auth is set but no auth key"},
+		{[]string{"--auth-revocation-file", "r.json"}, "no key"},
+		{[]string{"--auth-audience", "weft"}, "no key"},
+		{[]string{"--auth-jwks-file", "k.json", "--auth-revocation-file", "r", "--auth-revocation-url", "http://x"}, "not both"},
+		{[]string{"--auth-jwks-file", "k.json", "--auth-leeway", "-1s"}, "leeway"},
+		{[]string{"--auth-jwks-file", "k.json", "--auth-claim", ""}, "claim name"},
+	} {
+		if _, err := parseConfig(c.args, env(nil), &strings.Builder{}); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("parseConfig(%q) = %v, want %q", c.args, err, c.want)
+		}
+	}
+}
