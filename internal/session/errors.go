@@ -88,6 +88,12 @@ const (
 	// is at Options.MaxConnections. (An upgrade beyond
 	// MaxConnectionsPerIP is refused earlier, with HTTP 429.)
 	CloseTryAgainLater = websocket.StatusTryAgainLater
+	// CloseTokenExpired (4401, reason "token expired"): the credentials the
+	// connection was opened with expired. Reconnecting needs a fresh token.
+	CloseTokenExpired websocket.StatusCode = 4401
+	// CloseTokenRevoked (4403, reason "token revoked"): the revocation list
+	// names the connection's token id or subject.
+	CloseTokenRevoked websocket.StatusCode = 4403
 )
 
 // shareErr is an error reply's payload.

@@ -16,21 +16,21 @@ import (
 	"github.com/weftdev/weft/internal/ot/types"
 )
 
-// fakeClock is an Options.Now that moves only when told.
-type fakeClock struct {
+// limitClock is a clock for the rate limits that moves only when told.
+type limitClock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Unix(1_700_000_000, 0)} }
+func newLimitClock() *limitClock { return &limitClock{t: time.Unix(1_700_000_000, 0)} }
 
-func (c *fakeClock) Now() time.Time {
+func (c *limitClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
 }
 
-func (c *fakeClock) Advance(d time.Duration) {
+func (c *limitClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
@@ -163,7 +163,7 @@ func createCounter(c *tclient, d string) {
 }
 
 func TestOpRateLimit(t *testing.T) {
-	clk := newFakeClock()
+	clk := newLimitClock()
 	e := newEnv(t, func(o *Options) {
 		o.limitNow = clk.Now
 		o.OpRate, o.OpBurst = 10, 10
@@ -240,7 +240,7 @@ func TestOpRateLimit(t *testing.T) {
 }
 
 func TestRateStrikesExpire(t *testing.T) {
-	clk := newFakeClock()
+	clk := newLimitClock()
 	e := newEnv(t, func(o *Options) {
 		o.limitNow = clk.Now
 		o.PresenceRate, o.PresenceBurst = 1, 1
@@ -259,7 +259,7 @@ func TestRateStrikesExpire(t *testing.T) {
 }
 
 func TestPresenceRateLimit(t *testing.T) {
-	clk := newFakeClock()
+	clk := newLimitClock()
 	e := newEnv(t, func(o *Options) {
 		o.limitNow = clk.Now
 		o.PresenceRate, o.PresenceBurst = 5, 5
