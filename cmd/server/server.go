@@ -34,6 +34,8 @@ type server struct {
 	handler http.Handler
 	// stopResync ends the goroutine forwarding Redis reconnects.
 	stopResync context.CancelFunc
+	// access is the access control; nil when the server runs open.
+	access *access
 }
 
 // newServer opens the store and the bus the configuration names and builds
@@ -51,7 +53,15 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server,
 	if err := s.openBus(ctx); err != nil {
 		return nil, err
 	}
-	s.manager, err = session.New(session.Options{
+	if s.access, err = openAccess(ctx, cfg.Auth, s, s.revokeLive); err != nil {
+		return nil, err
+	}
+	var wsAuth session.Authenticator
+	if s.access != nil {
+		wsAuth = sessionAuth{s.access.a}
+	}
+	opts := session.Options{
+		Authenticator:      wsAuth,
 		Store:              s.store,
 		PubSub:             s.bus,
 		Registry:           types.Registry(),
@@ -66,7 +76,9 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server,
 		SnapshotEvery:      int64(cfg.SnapshotEvery),
 		DisableCompression: cfg.Compression == "off",
 		NoContextTakeover:  cfg.Compression == "no-context-takeover",
-	})
+	}
+	cfg.Limits.apply(&opts)
+	s.manager, err = session.New(opts)
 	if err != nil {
 		return nil, fmt.Errorf("start sessions: %w", err)
 	}
@@ -74,6 +86,9 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server,
 		rctx, cancel := context.WithCancel(context.Background())
 		s.stopResync = cancel
 		go s.forwardResync(rctx, r.Resync())
+	}
+	if s.access != nil {
+		s.access.start()
 	}
 	if cfg.TestNamespaces {
 		if s.testns, err = newTestNamespaces(cfg, logger); err != nil {
@@ -154,9 +169,15 @@ func (s *server) forwardResync(ctx context.Context, ch <-chan struct{}) {
 // closes client sockets with 1001, finishes in-flight commits, writes
 // snapshots, and closes the bus and the store.
 func (s *server) serve(ctx context.Context, ln net.Listener) error {
+	// A client must send its request headers (the WebSocket upgrade
+	// included) within the handshake timeout, however slowly it trickles
+	// them; an idle keep-alive connection is closed after IdleTimeout.
+	// Upgraded connections are hijacked and leave these deadlines behind.
 	hs := &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: s.cfg.Limits.HandshakeTimeout,
+		ReadTimeout:       s.cfg.Limits.HandshakeTimeout,
+		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	s.log.Info("Weft listening", "addr", ln.Addr().String(), "url", "http://"+displayAddr(ln.Addr()))
@@ -189,6 +210,9 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 func (s *server) close(ctx context.Context) error {
 	var errs []error
 	s.stopResync()
+	if s.access != nil {
+		s.access.close()
+	}
 	if s.testns != nil {
 		if err := s.testns.Close(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("drop test namespaces: %w", err))
@@ -253,6 +277,7 @@ func newTestNamespaces(cfg Config, logger *slog.Logger) (*testns.Server, error) 
 		IdleTimeout:    cfg.DocIdleTimeout,
 		SnapshotEvery:  int64(cfg.SnapshotEvery),
 	}
+	cfg.Limits.apply(&base)
 	ts, err := testns.New(base, types.Registry().Types(), logger)
 	if err != nil {
 		return nil, fmt.Errorf("start test namespaces: %w", err)

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,10 +30,20 @@ type conn struct {
 	// closing counts the goroutine closeWith starts to send the close frame.
 	closing sync.WaitGroup
 
+	// principal is who the connection authenticated as (nil: open
+	// server); set before serve and read-only afterwards.
+	principal Principal
+	// expiryStop cancels the expiry timer (nil when none is armed); set by
+	// armExpiry before serve.
+	expiryStop func() bool
+
 	pingMu sync.Mutex
 	pingT  *time.Timer // guarded by pingMu; nil when pings are off or stopped
 
+	ip netip.Addr // the client address counted against MaxConnectionsPerIP
+
 	// owned by the read loop
+	lim     connLimits
 	subs    map[docKey]struct{}
 	rooms   map[string]struct{}
 	queries map[string]*liveQuery // by the JSON encoding of the query id
@@ -46,6 +57,7 @@ func newConn(m *Manager, ws *websocket.Conn, nc *corkConn) *conn {
 		subs:    make(map[docKey]struct{}),
 		rooms:   make(map[string]struct{}),
 		queries: make(map[string]*liveQuery),
+		lim:     newConnLimits(&m.opts),
 	}
 	id := randomID()
 	c.srcp.Store(&id)
@@ -114,6 +126,9 @@ func (c *conn) serve() {
 	c.readLoop()
 	c.closeWith(CloseNormal, "")
 	c.stopPings()
+	if c.expiryStop != nil {
+		c.expiryStop()
+	}
 	c.leaveAll(context.Background())
 	c.closing.Wait()
 	c.out.stop()
@@ -133,6 +148,10 @@ func (c *conn) readLoop() {
 			return
 		}
 		c.dispatch(ctx, data)
+		if c.lim.closing {
+			c.closeForRate()
+			return
+		}
 		select {
 		case <-c.closed:
 			return

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"sync"
+
+	"github.com/coder/websocket"
 )
 
 // ErrShutdown is returned by Manager methods called during or after Shutdown.
@@ -40,6 +42,7 @@ type Manager struct {
 	shutDone chan struct{}
 
 	corkBufs sync.Pool // of *[]byte: connections' write batches (corkConn)
+	perIP    ipCounter // open connections per client address
 }
 
 type docKey struct{ c, id string }
@@ -181,14 +184,14 @@ func (m *Manager) shutdown() {
 
 // registerConn adds c to the set Shutdown closes; false when shutting down
 // or at MaxConnections (code says which).
-func (m *Manager) registerConn(c *conn) (ok bool, code int) {
+func (m *Manager) registerConn(c *conn) (ok bool, code websocket.StatusCode) {
 	m.connMu.Lock()
 	defer m.connMu.Unlock()
 	if m.closed {
-		return false, int(CloseGoingAway)
+		return false, CloseGoingAway
 	}
 	if m.opts.MaxConnections > 0 && len(m.conns) >= m.opts.MaxConnections {
-		return false, int(CloseTryAgainLater)
+		return false, CloseTryAgainLater
 	}
 	m.conns[c] = struct{}{}
 	m.connWG.Add(1)

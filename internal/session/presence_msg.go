@@ -25,11 +25,18 @@ func (c *conn) presenceRequest(ctx context.Context, req *request) *shareErr {
 	if c.m.opts.DisablePresence && (req.a == "ps" || req.a == "p") {
 		return nil // as ShareDB without presence: no reply, no effect
 	}
+	if req.a != "pu" && !c.canReadChannel(ch) {
+		return errReadRejected
+	}
 	switch req.a {
 	case "ps", "pu":
 		seq, has := req.m["seq"]
 		if _, isNum := seq.(float64); has && !isNum {
 			return errf(CodeBadMessage, "Invalid seq")
+		}
+		if _, in := c.rooms[ch]; req.a == "ps" && !in && !c.allowSubscriptions(1) {
+			c.refuse(req, LimitSubscriptions, errTooManySubs)
+			return nil
 		}
 		if req.a == "ps" {
 			c.m.presence.subscribe(c, ch)
@@ -52,6 +59,9 @@ func (c *conn) presenceRequest(ctx context.Context, req *request) *shareErr {
 	if !p.doc {
 		c.m.presence.publish(c, p)
 		return nil
+	}
+	if !c.canRead(p.c, p.d) {
+		return errReadRejected
 	}
 	if _, err := c.m.send(ctx, p.c, p.d, &presenceEv{conn: c, req: req, p: p}); err != nil {
 		return errInternal

@@ -21,6 +21,9 @@ func (c *conn) dispatch(ctx context.Context, data []byte) {
 		c.reply(bareError(e))
 		return
 	}
+	if !c.checkLimits(req, len(data)) {
+		return
+	}
 	var se *shareErr
 	switch req.a {
 	case "hs":
@@ -105,6 +108,9 @@ func (c *conn) docRequest(ctx context.Context, req *request) *shareErr {
 	if e != nil {
 		return e
 	}
+	if req.a != "u" && !c.canRead(coll, id) {
+		return errReadRejected
+	}
 	target, proj := c.m.resolve(coll)
 	if req.a == "u" {
 		done := make(chan struct{})
@@ -119,6 +125,10 @@ func (c *conn) docRequest(ctx context.Context, req *request) *shareErr {
 	v, hasV, e := req.version("v")
 	if e != nil {
 		return e
+	}
+	if _, subscribed := c.subs[docKey{coll, id}]; req.a == "s" && !subscribed && !c.allowSubscriptions(1) {
+		c.refuse(req, LimitSubscriptions, errTooManySubs)
+		return nil
 	}
 	if hasV && proj == nil {
 		v = c.catchUp(ctx, coll, id, v)
@@ -145,6 +155,9 @@ func (c *conn) submit(ctx context.Context, req *request) *shareErr {
 	coll, id, e := docTarget(req)
 	if e != nil {
 		return e
+	}
+	if !c.canWrite(coll, id) {
+		return errWriteRejected
 	}
 	target, proj := c.m.resolve(coll)
 	ev := &submitEv{conn: c, req: req, proj: proj}

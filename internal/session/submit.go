@@ -87,6 +87,10 @@ func (d *document) commitFor(start int64, entries []tailEntry) Commit {
 func (d *document) reply(batch []*submitEv, results []submitResult) {
 	for i, s := range batch {
 		r := &results[i]
+		if r.err == errDocTooLarge {
+			s.conn.refuse(s.req, LimitDocSize, r.err)
+			continue
+		}
 		if r.err != nil {
 			s.conn.reply(s.req.errorReply(r.err))
 			continue
@@ -242,6 +246,9 @@ func (d *document) applyNew(op *ot.Op) *shareErr {
 		if err != nil {
 			return errf(CodeOpBadlyFormed, err.Error())
 		}
+		if e := d.checkCreated(v); e != nil {
+			return e
+		}
 		d.typ, d.data = typ, v
 	case op.Del:
 		d.typ, d.data = nil, nil
@@ -260,9 +267,9 @@ func (d *document) applyNew(op *ot.Op) *shareErr {
 		if err != nil {
 			return errf(CodeOpBadlyFormed, err.Error())
 		}
-		nd, err := d.typ.Apply(d.data, op.Edit)
-		if err != nil {
-			return errf("", err.Error())
+		nd, e := d.applySized(op.Edit, tree, b)
+		if e != nil {
+			return e
 		}
 		d.data, op.Edit, edit = nd, tree, b
 	}

@@ -48,6 +48,15 @@ if (!base) {
 const driver = await launch(browserName, check);
 console.log(`browser: ${driver.version}`);
 const {open, setOffline} = driver;
+// sameVersion waits until both pages, with no write pending, hold the
+// document's head. Neither has anything unacknowledged, so the head is the
+// larger of their versions (the last ack either received); the other page
+// reaches it once the remaining ops are delivered.
+async function sameVersion(a, b) {
+  const vs = await Promise.all([a, b].map((p) => p.page.evaluate(() => window.weft.doc.version)));
+  const head = Math.max(...vs);
+  for (const p of [a, b]) await until(p.page, (v) => window.weft.doc.version === v, head);
+}
 const waitState = (page, state) => page.waitForSelector(`[data-testid=connection-status][data-state=${state}]`);
 const unsentOf = async (page) => Number(await attr(page, tid('connection-status'), 'data-unsent'));
 // canonOps serialises a page's rich-text doc.data with sorted attribute keys.
@@ -124,7 +133,7 @@ try {
   check(true, 'Alice sees Bob in the presence list and his cursor label');
   await waitText(b.page, tid('remote-cursor-name'), 'Alice Otter');
   for (const p of [a, b]) await until(p.page, () => !window.weft.doc.hasWritePending());
-  await until(a.page, (v) => window.weft.doc.version === v, await b.page.evaluate(() => window.weft.doc.version));
+  await sameVersion(a, b);
   const same = await Promise.all([a, b].map((p) => canonOps(p.page)));
   check(same[0] === same[1], 'both replicas equal');
   // Bob selects a word so Alice sees a highlighted selection and a flag.
@@ -179,8 +188,7 @@ try {
     await until(a.page, () => document.querySelector('.ql-editor').textContent.includes('Bob offline too.'));
     await until(b.page, () => document.querySelector('.ql-editor').textContent.includes('(draft)'));
     for (const p of [a, b]) await until(p.page, () => !window.weft.doc.hasWritePending());
-    await until(a.page, (v) => window.weft.doc.version === v, await b.page.evaluate(() => window.weft.doc.version));
-    await until(b.page, (v) => window.weft.doc.version === v, await a.page.evaluate(() => window.weft.doc.version));
+    await sameVersion(a, b);
     const after = await Promise.all([a, b].map((p) => canonOps(p.page)));
     check(after[0] === after[1], 'replicas equal after the outage');
     if (after[0] !== after[1]) console.log(after);
@@ -212,8 +220,7 @@ try {
   };
   await Promise.all([a.page.evaluate(fuzzRich, 3), b.page.evaluate(fuzzRich, 5)]);
   for (const p of [a, b]) await until(p.page, () => !window.weft.doc.hasWritePending());
-  await until(a.page, (v) => window.weft.doc.version === v, await b.page.evaluate(() => window.weft.doc.version));
-  await until(b.page, (v) => window.weft.doc.version === v, await a.page.evaluate(() => window.weft.doc.version));
+  await sameVersion(a, b);
   const canon = () => {
     const sorted = (k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort()) : v);
     return [JSON.stringify(window.weft.doc.data.ops, sorted), JSON.stringify(window.weft.quill.getContents().ops, sorted)];
@@ -295,8 +302,7 @@ try {
   };
   await Promise.all([a.page.evaluate(fuzzPlain, 7), b.page.evaluate(fuzzPlain, 11)]);
   for (const p of [a, b]) await until(p.page, () => !window.weft.doc.hasWritePending());
-  await until(a.page, (v) => window.weft.doc.version === v, await b.page.evaluate(() => window.weft.doc.version));
-  await until(b.page, (v) => window.weft.doc.version === v, await a.page.evaluate(() => window.weft.doc.version));
+  await sameVersion(a, b);
   const fz = await Promise.all([a, b].map((p) => p.page.evaluate(() =>
     [window.weft.doc.data, window.weft.view.state.doc.toString()])));
   check(fz[0][0] === fz[1][0] && fz[0][0] === fz[0][1] && fz[1][0] === fz[1][1],
