@@ -109,12 +109,14 @@ func (c *conn) checkLimits(req *request, size int) bool {
 // refusals happen on the read loop only (which owns the strike count);
 // other refusals may come from any goroutine.
 func (c *conn) refuse(req *request, reason LimitReason, se *shareErr) {
+	// The strike is timed before the reply is queued: a client that reads
+	// the reply has seen a refusal counted at the time it was made.
+	now := c.m.opts.limitNow()
 	c.reply(limitReply(req, se))
 	c.m.refused(reason, "client", c.src(), "remote", c.ip.String(), "action", req.a)
 	if reason != LimitOpRate && reason != LimitPresenceRate {
 		return
 	}
-	now := c.m.opts.limitNow()
 	if now.Sub(c.lim.windowStart) > c.m.opts.RateStrikeWindow {
 		c.lim.windowStart, c.lim.strikes = now, 0
 	}
