@@ -15,12 +15,18 @@ import (
 // Sec-WebSocket-Version other than 13 (426 Upgrade Required, with the
 // supported version in the response header, as RFC 6455 §4.4 asks), a
 // missing or malformed Sec-WebSocket-Key (400), and an Origin that is neither
-// the request's host nor allowed by Options.OriginPatterns (403).
+// the request's host nor allowed by Options.OriginPatterns (403). Once the
+// Manager drains it refuses every request with 503 (Retry-After: 1).
 func (m *Manager) Handler() http.Handler {
 	return http.HandlerFunc(m.serveWS)
 }
 
 func (m *Manager) serveWS(w http.ResponseWriter, r *http.Request) {
+	if m.Draining() {
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "server draining: connect to another instance", http.StatusServiceUnavailable)
+		return
+	}
 	if code, msg := checkUpgrade(r); code != 0 {
 		if code == http.StatusUpgradeRequired {
 			w.Header().Set("Sec-WebSocket-Version", "13")
@@ -35,7 +41,7 @@ func (m *Manager) serveWS(w http.ResponseWriter, r *http.Request) {
 		return // Accept wrote the HTTP error
 	}
 	ws.SetReadLimit(m.opts.ReadLimit)
-	c := newConn(m, ws, hw.conn)
+	c := newConn(m, ws, hw.conn, r.Header.Get("X-Request-Id"))
 	if ok, code := m.registerConn(c); !ok {
 		_ = ws.Close(websocket.StatusCode(code), "server unavailable")
 		return
