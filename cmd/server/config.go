@@ -10,6 +10,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/redis/go-redis/v9"
 )
 
 // Config is everything the server reads from its flags and environment.
@@ -36,6 +39,13 @@ type Config struct {
 	TestNamespaces bool
 	PprofAddr      string
 	Compression    string
+	// OTLPEndpoint is the OTLP/HTTP collector traces go to; "" records
+	// no traces.
+	OTLPEndpoint string
+	// HealthInterval is the period of the store and Redis health pings.
+	HealthInterval time.Duration
+	// CheckConfig validates the configuration and exits (--check-config).
+	CheckConfig bool
 }
 
 // setting is one configuration knob: its flag, its environment mirror and
@@ -79,6 +89,9 @@ func settings(c *Config, origins *string, level *string) []setting {
 		{"pprof-addr", "WEFT_PPROF_ADDR", "loopback address (e.g. 127.0.0.1:6060) to serve net/http/pprof on, for profiling; empty (the default) serves none", str(&c.PprofAddr, "")},
 		{"log-level", "WEFT_LOG_LEVEL", "debug, info, warn or error", str(level, "info")},
 		{"log-format", "WEFT_LOG_FORMAT", "text or json", str(&c.LogFormat, "text")},
+		{"otlp-endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", "OpenTelemetry collector (OTLP over HTTP, e.g. http://collector:4318) to send traces of REST requests and store commits to; empty (the default) records no traces", str(&c.OTLPEndpoint, "")},
+		{"health-interval", "WEFT_HEALTH_INTERVAL", "how often the store and Redis are pinged for /readyz and the weft_dependency_up metric", dur(&c.HealthInterval, 5*time.Second)},
+		{"check-config", "", "validate the configuration (flags, environment, URLs) and exit 0, or 1 with the problem; connects to nothing", boolean(&c.CheckConfig)},
 	}
 }
 
@@ -95,7 +108,11 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	fs.SetOutput(usageOut)
 	all := settings(&c, &origins, &level)
 	for _, s := range all {
-		s.bind(fs, s.flag, s.usage+" (env "+s.env+")")
+		usage := s.usage
+		if s.env != "" {
+			usage += " (env " + s.env + ")"
+		}
+		s.bind(fs, s.flag, usage)
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(usageOut, "Usage: weft [flags]\n\nWeft serves collaborative documents over ShareDB's protocol, a REST API and the editor.\nEvery flag can also be set with the environment variable named in its description.\n\nFlags:\n")
@@ -113,6 +130,9 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	for _, s := range all {
+		if s.env == "" {
+			continue
+		}
 		if v := getenv(s.env); v != "" && !set[s.flag] {
 			if err := fs.Set(s.flag, v); err != nil {
 				return c, fmt.Errorf("%s=%q: %w", s.env, v, err)
@@ -147,7 +167,7 @@ func (c *Config) finish(origins, level string) error {
 		return fmt.Errorf("send queue %d: must be at least 1", c.SendQueue)
 	case c.SnapshotEvery < 1:
 		return fmt.Errorf("snapshot every %d: must be at least 1", c.SnapshotEvery)
-	case c.PingInterval <= 0 || c.PingTimeout <= 0 || c.DocIdleTimeout <= 0 || c.ShutdownTimeout <= 0 || c.HeadCheckEvery <= 0:
+	case c.PingInterval <= 0 || c.PingTimeout <= 0 || c.DocIdleTimeout <= 0 || c.ShutdownTimeout <= 0 || c.HeadCheckEvery <= 0 || c.HealthInterval <= 0:
 		return errors.New("durations must be positive")
 	case c.DataDir == "":
 		return errors.New("data dir must not be empty")
@@ -161,6 +181,34 @@ func (c *Config) finish(origins, level string) error {
 	if c.PprofAddr != "" {
 		if err := checkLoopbackAddr(c.PprofAddr); err != nil {
 			return fmt.Errorf("pprof addr: %w", err)
+		}
+	}
+	return c.checkURLs()
+}
+
+// checkURLs parses the listen address and the URLs of Postgres, Redis and
+// the trace collector, without connecting to anything.
+func (c *Config) checkURLs() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("addr %q: %w", c.Addr, err)
+	}
+	if c.PostgresURL != "" {
+		if _, err := pgconn.ParseConfig(c.PostgresURL); err != nil {
+			return fmt.Errorf("postgres url: %w", err)
+		}
+	}
+	if c.RedisURL != "" {
+		if _, err := redis.ParseURL(c.RedisURL); err != nil {
+			return fmt.Errorf("redis url: %w", err)
+		}
+		if c.PostgresURL == "" {
+			return errors.New("--redis-url needs --postgres-url: instances sharing edits over Redis must share one Postgres")
+		}
+	}
+	if c.OTLPEndpoint != "" {
+		u, err := url.Parse(c.OTLPEndpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("otlp endpoint %q: want an http:// or https:// URL such as http://collector:4318", c.OTLPEndpoint)
 		}
 	}
 	return nil

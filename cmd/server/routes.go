@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/weftdev/weft/internal/api"
+	"github.com/weftdev/weft/internal/metrics"
 	"github.com/weftdev/weft/internal/ot"
 	"github.com/weftdev/weft/internal/session"
 	editor "github.com/weftdev/weft/web/editor"
@@ -20,6 +21,9 @@ import (
 //	/ws, or / with a WebSocket upgrade   ShareDB protocol
 //	/api/                                 REST API
 //	/healthz                              liveness ("ok")
+//	/readyz                               readiness: 200, or 503 with a JSON body
+//	                                      naming what failed (draining, store, redis)
+//	/metrics                              Prometheus metrics
 //	/_test/                               test namespaces with --test-namespaces
 //	                                      (conformance/PROTOCOL.md), else 404
 //	/assets/...                           editor bundle
@@ -28,7 +32,13 @@ func (s *server) routes() http.Handler {
 	ws := s.manager.Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/ws", ws)
-	mux.Handle("/api/", api.New(docsAPI{s.manager, s.store}, s.log))
+	var rest http.Handler = api.New(docsAPI{s.manager, s.store}, s.log)
+	if s.tracing != nil {
+		rest = s.tracing.Handler(rest, "rest")
+	}
+	mux.Handle("/api/", rest)
+	mux.Handle("GET /readyz", s.health.ReadyHandler())
+	mux.Handle("GET /metrics", metrics.Handler(s.registry))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -46,7 +56,7 @@ func (s *server) routes() http.Handler {
 		}
 		page.ServeHTTP(w, r)
 	})
-	return mux
+	return withRequestID(mux)
 }
 
 // editorHandler serves the editor's files, and index.html for every other

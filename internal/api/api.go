@@ -219,7 +219,7 @@ func (h *Handler) internal(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) {
 		return
 	}
-	h.log.Error("api request failed", "path", r.URL.Path, "err", err)
+	h.log.ErrorContext(r.Context(), "api request failed", "path", r.URL.Path, "err", err)
 	writeError(w, http.StatusInternalServerError, "ERR_INTERNAL", "internal error")
 }
 
