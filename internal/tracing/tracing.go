@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
@@ -59,7 +60,10 @@ func New(ctx context.Context, opts Options) (*Tracing, error) {
 			return nil, errors.New("tracing: no OTLP endpoint")
 		}
 		var err error
-		exp, err = otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(opts.Endpoint))
+		// As with OTEL_EXPORTER_OTLP_ENDPOINT, the signal's path is
+		// appended to the base URL.
+		traces := strings.TrimRight(opts.Endpoint, "/") + "/v1/traces"
+		exp, err = otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(traces))
 		if err != nil {
 			return nil, fmt.Errorf("tracing: OTLP exporter for %s: %w", opts.Endpoint, err)
 		}
