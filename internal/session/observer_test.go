@@ -47,7 +47,7 @@ func (o *countingObserver) CommitFlushed(_ time.Time, _ time.Duration, docs, ops
 	o.mu.Unlock()
 }
 
-func (o *countingObserver) CommitRetried() { o.mu.Lock(); o.retries++; o.mu.Unlock() }
+func (o *countingObserver) CommitRetried()  { o.mu.Lock(); o.retries++; o.mu.Unlock() }
 func (o *countingObserver) GapFilled(n int) { o.mu.Lock(); o.gaps += n; o.mu.Unlock() }
 func (o *countingObserver) SlowClientClosed() {
 	o.mu.Lock()
