@@ -101,7 +101,16 @@ var _ api.Docs = docsAPI{}
 
 func (d docsAPI) Snapshot(ctx context.Context, c, id string) (ot.Snapshot, error) {
 	s, err := d.m.Fetch(ctx, c, id)
-	return toOTSnapshot(s), err
+	return toOTSnapshot(s), unavailable(err)
+}
+
+// unavailable marks the Manager's ErrShutdown (a drain) for the API, which
+// answers it with 503.
+func unavailable(err error) error {
+	if errors.Is(err, session.ErrShutdown) {
+		return fmt.Errorf("%w: %w", api.ErrUnavailable, err)
+	}
+	return err
 }
 
 func (d docsAPI) SnapshotAt(ctx context.Context, c, id string, v int64) (ot.Snapshot, error) {
@@ -109,12 +118,12 @@ func (d docsAPI) SnapshotAt(ctx context.Context, c, id string, v int64) (ot.Snap
 	if errors.Is(err, session.ErrVersionNewer) {
 		return ot.Snapshot{}, fmt.Errorf("%s/%s at v%d: %w", c, id, v, api.ErrVersionTooNew)
 	}
-	return toOTSnapshot(s), err
+	return toOTSnapshot(s), unavailable(err)
 }
 
 func (d docsAPI) SnapshotAtTime(ctx context.Context, c, id string, ts int64) (ot.Snapshot, error) {
 	s, err := d.m.SnapshotAtTime(ctx, c, id, ts)
-	return toOTSnapshot(s), err
+	return toOTSnapshot(s), unavailable(err)
 }
 
 // Ops reads the op log straight from the store: it holds ot.Ops already,

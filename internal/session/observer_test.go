@@ -11,9 +11,8 @@ import (
 	"github.com/coder/websocket"
 )
 
-// countingObserver records what the Manager reports.
-type countingObserver struct {
-	mu       sync.Mutex
+// counts is what a countingObserver has seen.
+type counts struct {
 	ops      map[string]int
 	acks     int
 	flushes  int
@@ -24,55 +23,48 @@ type countingObserver struct {
 	rejected map[string]int
 }
 
+// countingObserver records what the Manager reports.
+type countingObserver struct {
+	mu sync.Mutex
+	c  counts
+}
+
 func newCountingObserver() *countingObserver {
-	return &countingObserver{ops: map[string]int{}, rejected: map[string]int{}}
+	return &countingObserver{c: counts{ops: map[string]int{}, rejected: map[string]int{}}}
+}
+
+func (o *countingObserver) do(f func(c *counts)) {
+	o.mu.Lock()
+	f(&o.c)
+	o.mu.Unlock()
 }
 
 func (o *countingObserver) OpsCommitted(typ string, n int) {
-	o.mu.Lock()
-	o.ops[typ] += n
-	o.mu.Unlock()
+	o.do(func(c *counts) { c.ops[typ] += n })
 }
-
-func (o *countingObserver) SubmitAcked(d time.Duration) {
-	o.mu.Lock()
-	o.acks++
-	o.mu.Unlock()
+func (o *countingObserver) SubmitAcked(time.Duration) { o.do(func(c *counts) { c.acks++ }) }
+func (o *countingObserver) CommitFlushed(_ time.Time, _ time.Duration, _, ops int, _ error) {
+	o.do(func(c *counts) { c.flushes++; c.flushOps += ops })
 }
-
-func (o *countingObserver) CommitFlushed(_ time.Time, _ time.Duration, docs, ops int, err error) {
-	o.mu.Lock()
-	o.flushes++
-	o.flushOps += ops
-	o.mu.Unlock()
-}
-
-func (o *countingObserver) CommitRetried()  { o.mu.Lock(); o.retries++; o.mu.Unlock() }
-func (o *countingObserver) GapFilled(n int) { o.mu.Lock(); o.gaps += n; o.mu.Unlock() }
-func (o *countingObserver) SlowClientClosed() {
-	o.mu.Lock()
-	o.slow++
-	o.mu.Unlock()
-}
-
+func (o *countingObserver) CommitRetried()    { o.do(func(c *counts) { c.retries++ }) }
+func (o *countingObserver) GapFilled(n int)   { o.do(func(c *counts) { c.gaps += n }) }
+func (o *countingObserver) SlowClientClosed() { o.do(func(c *counts) { c.slow++ }) }
 func (o *countingObserver) Rejected(reason string) {
-	o.mu.Lock()
-	o.rejected[reason]++
-	o.mu.Unlock()
+	o.do(func(c *counts) { c.rejected[reason]++ })
 }
 
-func (o *countingObserver) snapshot() countingObserver {
+// snapshot returns a copy of the counts.
+func (o *countingObserver) snapshot() counts {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	c := *o
+	c := o.c
 	c.ops, c.rejected = map[string]int{}, map[string]int{}
-	for k, v := range o.ops {
+	for k, v := range o.c.ops {
 		c.ops[k] = v
 	}
-	for k, v := range o.rejected {
+	for k, v := range o.c.rejected {
 		c.rejected[k] = v
 	}
-	c.mu = sync.Mutex{}
 	return c
 }
 
