@@ -2,6 +2,8 @@ package session
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -17,6 +19,7 @@ import (
 // holds one goroutine. Anyone may call enqueue and closeWith.
 type conn struct {
 	m      *Manager
+	log    *slog.Logger // the Manager's, with this connection's "conn" and "request_id"
 	ws     *websocket.Conn
 	net    *corkConn              // the hijacked connection under ws; nil in some tests
 	srcp   atomic.Pointer[string] // the client's id (src); replaced by hs
@@ -49,9 +52,17 @@ type conn struct {
 	queries map[string]*liveQuery // by the JSON encoding of the query id
 }
 
-func newConn(m *Manager, ws *websocket.Conn, nc *corkConn) *conn {
+// newConn wraps an accepted WebSocket. requestID is the upgrade request's
+// X-Request-Id header (which cmd/server sets on every request); it and the
+// connection's first id tag every log line of the connection.
+func newConn(m *Manager, ws *websocket.Conn, nc *corkConn, requestID string) *conn {
+	id := randomID()
+	log := m.opts.Logger.With("conn", id)
+	if requestID != "" {
+		log = log.With("request_id", requestID)
+	}
 	c := &conn{
-		m: m, ws: ws, net: nc,
+		m: m, log: log, ws: ws, net: nc,
 		out:     newOutQueue(m.opts.SendQueue),
 		closed:  make(chan struct{}),
 		subs:    make(map[docKey]struct{}),
@@ -59,7 +70,6 @@ func newConn(m *Manager, ws *websocket.Conn, nc *corkConn) *conn {
 		queries: make(map[string]*liveQuery),
 		lim:     newConnLimits(&m.opts),
 	}
-	id := randomID()
 	c.srcp.Store(&id)
 	return c
 }
@@ -86,7 +96,8 @@ func (c *conn) push(msg []byte, reply bool) {
 		go c.drain()
 	}
 	if !ok && c.closeWith(CloseSlowConsumer, "send queue full") {
-		c.m.opts.Logger.Warn("slow consumer disconnected", "client", c.src(), "queued", c.out.len())
+		c.m.obs.SlowClientClosed()
+		c.log.Warn("slow consumer disconnected", "client", c.src(), "queued", c.out.len())
 	}
 }
 
@@ -141,9 +152,14 @@ func (c *conn) readLoop() {
 	for {
 		typ, data, err := c.ws.Read(ctx)
 		if err != nil {
+			if errors.Is(err, websocket.ErrMessageTooBig) {
+				c.m.obs.Rejected(ReasonTooBig)
+				c.log.Info("message too big: closing", "client", c.src(), "limit", c.m.opts.ReadLimit)
+			}
 			return
 		}
 		if typ != websocket.MessageText {
+			c.m.obs.Rejected(ReasonBinary)
 			c.closeWith(CloseUnsupportedData, "binary frames are not supported")
 			return
 		}
@@ -243,7 +259,7 @@ func (c *conn) ping() {
 	cancel()
 	if err != nil {
 		if c.closeWith(CloseGoingAway, "keepalive timeout") {
-			c.m.opts.Logger.Warn("keepalive timeout", "client", c.src())
+			c.log.Warn("keepalive timeout", "client", c.src())
 			_ = c.ws.CloseNow()
 		}
 		return

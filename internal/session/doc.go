@@ -44,10 +44,11 @@
 // # Error codes and close codes
 //
 // errors.go lists every ShareDB error code and WebSocket close code used,
-// with when each is sent. Close codes: 1000 normal, 1001 shutdown, 1003
+// with when each is sent. Close codes: 1000 normal, 1001 shutdown (or a missed
+// keepalive), 1012 restart (Drain on SIGTERM: reconnect elsewhere), 1003
 // binary frame, 1008 slow consumer or rate abuse, 1009 message over
 // ReadLimit (after decompression), 1011 internal failure, 1013 at
-// MaxConnections.
+// MaxConnections, 4401 token expired, 4403 token revoked.
 //
 // # Abuse limits
 //

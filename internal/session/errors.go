@@ -66,8 +66,13 @@ const (
 const (
 	// CloseNormal (1000): the client asked to close.
 	CloseNormal = websocket.StatusNormalClosure
-	// CloseGoingAway (1001): the server is shutting down (Manager.Shutdown).
+	// CloseGoingAway (1001): the server is shutting down (Manager.Shutdown,
+	// a drain on SIGINT), or a keepalive ping went unanswered.
 	CloseGoingAway = websocket.StatusGoingAway
+	// CloseServiceRestart (1012): the server is restarting (a drain on
+	// SIGTERM, Manager.Drain); the client reconnects at once, through the
+	// load balancer to another instance.
+	CloseServiceRestart = websocket.StatusServiceRestart
 	// CloseUnsupportedData (1003): a binary frame; only text frames carry
 	// messages.
 	CloseUnsupportedData = websocket.StatusUnsupportedData

@@ -21,12 +21,18 @@ import (
 // request's host nor allowed by Options.OriginPatterns (403, whatever
 // credentials the request carries: a foreign page cannot ride on a
 // browser's cookie). A connection beyond Options.MaxConnections is
-// upgraded and closed with 1013.
+// upgraded and closed with 1013. Once the Manager drains it refuses every
+// request with 503 (Retry-After: 1).
 func (m *Manager) Handler() http.Handler {
 	return http.HandlerFunc(m.serveWS)
 }
 
 func (m *Manager) serveWS(w http.ResponseWriter, r *http.Request) {
+	if m.Draining() {
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "server draining: connect to another instance", http.StatusServiceUnavailable)
+		return
+	}
 	if code, msg := checkUpgrade(r); code != 0 {
 		if code == http.StatusUpgradeRequired {
 			w.Header().Set("Sec-WebSocket-Version", "13")
@@ -66,7 +72,7 @@ func (m *Manager) serveWS(w http.ResponseWriter, r *http.Request) {
 		return // Accept wrote the HTTP error
 	}
 	ws.SetReadLimit(m.opts.ReadLimit)
-	c := newConn(m, ws, hw.conn)
+	c := newConn(m, ws, hw.conn, r.Header.Get("X-Request-Id"))
 	c.ip = ip
 	c.principal = principal
 	if ok, code := m.registerConn(c); !ok {

@@ -57,6 +57,7 @@ var (
 // place to count refusals by reason). It logs at debug level, without
 // document content; attrs identify the client.
 func (m *Manager) refused(reason LimitReason, attrs ...any) {
+	m.obs.Rejected(string(reason))
 	if m.opts.Logger.Enabled(context.Background(), slog.LevelDebug) {
 		m.opts.Logger.Debug("request refused by a limit", append([]any{"reason", string(reason)}, attrs...)...)
 	}

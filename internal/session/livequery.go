@@ -238,7 +238,7 @@ func (c *conn) queryRequest(ctx context.Context, req *request) *shareErr {
 		return se
 	}
 	if err != nil {
-		c.m.opts.Logger.Error("query", "collection", coll, "err", err)
+		c.log.Error("query", "collection", coll, "err", err)
 		return errInternal
 	}
 	if known != nil && req.a == "qs" {

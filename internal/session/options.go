@@ -21,6 +21,9 @@ type Options struct {
 	Registry *ot.Registry
 	// Logger receives the Manager's logs (default: discard).
 	Logger *slog.Logger
+	// Observer is told about commits, acks, retries, gaps and rejections,
+	// for metrics and traces (default: none). See Observer.
+	Observer Observer
 	// Now is the clock for op timestamps and credential expiry (default
 	// time.Now).
 	Now func() time.Time
@@ -170,6 +173,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Observer == nil {
+		o.Observer = nopObserver{}
 	}
 	if o.Now == nil {
 		o.Now = time.Now

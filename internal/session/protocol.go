@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"time"
 
 	"github.com/weftdev/weft/internal/ot"
 )
@@ -18,6 +19,7 @@ var (
 func (c *conn) dispatch(ctx context.Context, data []byte) {
 	req, e := parseRequest(data)
 	if e != nil {
+		c.rejected(e)
 		c.reply(bareError(e))
 		return
 	}
@@ -46,7 +48,7 @@ func (c *conn) dispatch(ctx context.Context, data []byte) {
 		se = errUnknownMsg
 	}
 	if se != nil {
-		c.reply(req.errorReply(se))
+		c.replyError(req, se)
 	}
 }
 
@@ -160,7 +162,7 @@ func (c *conn) submit(ctx context.Context, req *request) *shareErr {
 		return errWriteRejected
 	}
 	target, proj := c.m.resolve(coll)
-	ev := &submitEv{conn: c, req: req, proj: proj}
+	ev := &submitEv{conn: c, req: req, proj: proj, start: time.Now()}
 	if ev.op.Version, ev.hasV, e = req.version("v"); e != nil {
 		return e
 	}

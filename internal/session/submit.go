@@ -1,6 +1,8 @@
 package session
 
 import (
+	"time"
+
 	"github.com/weftdev/weft/internal/ot"
 )
 
@@ -13,6 +15,9 @@ type submitEv struct {
 	op   ot.Op
 	hasV bool
 	proj *projection // set when submitted through a projection
+	// start is when the submit was read off the socket (for
+	// Observer.SubmitAcked).
+	start time.Time
 }
 
 // submitResult is the outcome of one submit within a batch.
@@ -29,7 +34,7 @@ type submitResult struct {
 func (d *document) handleSubmits(batch []*submitEv) {
 	if e := d.ensureLoaded(); e != nil {
 		for _, s := range batch {
-			s.conn.reply(s.req.errorReply(e))
+			s.conn.replyError(s.req, e)
 		}
 		return
 	}
@@ -46,9 +51,13 @@ func (d *document) handleSubmits(batch []*submitEv) {
 		ops := d.tail[int64(len(d.tail))-(d.version-start):]
 		ok, err := d.m.commits.commit(d.commitFor(start, ops))
 		if err == nil && ok {
+			d.m.obs.OpsCommitted(d.typeName(), len(ops))
 			d.reply(batch, results)
 			d.trimTail()
 			return
+		}
+		if err == nil {
+			d.m.obs.CommitRetried()
 		}
 		d.unload(start)
 		if lerr := d.ensureLoaded(); lerr != nil || err != nil || d.retriesExhausted(attempt) {
@@ -58,7 +67,7 @@ func (d *document) handleSubmits(batch []*submitEv) {
 				e = errInternal
 			}
 			for _, s := range batch {
-				s.conn.reply(s.req.errorReply(e))
+				s.conn.replyError(s.req, e)
 			}
 			return
 		}
@@ -92,11 +101,14 @@ func (d *document) reply(batch []*submitEv, results []submitResult) {
 			continue
 		}
 		if r.err != nil {
-			s.conn.reply(s.req.errorReply(r.err))
+			s.conn.replyError(s.req, r.err)
 			continue
 		}
 		d.replyMissed(s, r.missed)
 		s.conn.reply(ackMessage(s.coll(d), d.key.id, s.op.Src, s.op.Seq, r.ack))
+		if !s.start.IsZero() {
+			d.m.obs.SubmitAcked(time.Since(s.start))
+		}
 		if r.op != nil {
 			d.broadcast(r.op)
 			d.publish(r.op)
