@@ -113,8 +113,8 @@ func (c *conn) refuse(req *request, reason LimitReason, se *shareErr) {
 	// The strike is timed before the reply is queued: a client that reads
 	// the reply has seen a refusal counted at the time it was made.
 	now := c.m.opts.limitNow()
-	c.reply(limitReply(req, se))
 	c.m.refused(reason, "client", c.src(), "remote", c.ip.String(), "action", req.a)
+	c.reply(limitReply(req, se))
 	if reason != LimitOpRate && reason != LimitPresenceRate {
 		return
 	}

@@ -141,3 +141,23 @@ func TestDrainRestartClosesWith1012AndRefusesUpgrades(t *testing.T) {
 		t.Errorf("stored %d ops, want the acknowledged create", n)
 	}
 }
+
+func TestObserverCountsLimitRefusalsByReason(t *testing.T) {
+	obs := newCountingObserver()
+	clk := newLimitClock()
+	e := newEnv(t, func(o *Options) {
+		o.Observer = obs
+		o.limitNow = clk.Now
+		o.PresenceRate, o.PresenceBurst = 1, 1
+		o.RateStrikes = 100
+	})
+	a := dial(t, e, "A")
+	a.sendRaw(`{"a":"pr","ch":"room"}`)
+	a.expect(`{"a":"pr"}`)
+	a.sendRaw(`{"a":"pr","ch":"room"}`)
+	a.expect(`{"a":"pr","ch":"room","error":{"code":"ERR_RATE_LIMITED","message":"Too many messages: slow down"}}`)
+	s := obs.snapshot()
+	if s.rejected[string(LimitPresenceRate)] != 1 || len(s.rejected) != 1 {
+		t.Errorf("rejected = %v, want exactly one %s", s.rejected, LimitPresenceRate)
+	}
+}
