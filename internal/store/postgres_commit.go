@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/weftdev/weft/internal/ot"
 )
@@ -131,17 +132,29 @@ func commitPairs(commits []ot.Commit) ([][]srcSeq, error) {
 	return out, nil
 }
 
-// commitOnce runs the batch in one transaction. retry reports an error
-// after which a rerun may succeed (nothing was written).
+// commitOnce runs the batch in one transaction, in two round trips: BEGIN
+// and the locks in one pipeline, then the writes and COMMIT in another (so
+// the head rows stay locked for one round trip and the WAL flush). A batch
+// in which no commit won is rolled back instead: it wrote nothing, and a
+// rollback does not wait for a WAL flush. retry reports an error after
+// which a rerun may succeed (nothing was written).
 func (p *Postgres) commitOnce(ctx context.Context, commits []ot.Commit, enc []encodedCommit, pairs [][]srcSeq) (results []bool, retry bool, err error) {
-	tx, err := p.pool.Begin(ctx)
+	conn, err := p.pool.Acquire(ctx)
 	if err != nil {
-		return nil, false, fmt.Errorf("store: commit: begin: %w", err)
+		return nil, false, fmt.Errorf("store: commit: acquire a connection: %w", err)
 	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	// A connection left inside a transaction (any failure below) is closed
+	// by Release rather than returned to the pool.
+	defer conn.Release()
+	inTx := true
+	defer func() {
+		if inTx {
+			_, _ = conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
 
 	docs, byKey := batchDocs(enc, pairs)
-	if err := lockDocs(ctx, tx, docs); err != nil {
+	if err := lockDocs(ctx, conn, docs); err != nil {
 		return nil, retryable(err), err
 	}
 	results = make([]bool, len(enc))
@@ -162,19 +175,30 @@ func (p *Postgres) commitOnce(ctx context.Context, commits []ot.Commit, enc []en
 			d.queueWrite(b, e, commits[i].Ops, pairs[i])
 		}
 	}
+	if b.Len() == 0 {
+		inTx = false
+		if _, err := conn.Exec(ctx, "ROLLBACK"); err != nil {
+			return nil, false, fmt.Errorf("store: commit: rollback: %w", err)
+		}
+		return results, false, nil
+	}
 	for _, d := range docs {
 		if d.wrote {
 			b.Queue(writeHead, []byte(d.key.collection), []byte(d.key.id), d.head, d.maxTs)
 		}
 	}
-	if b.Len() > 0 {
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+	b.Queue("COMMIT")
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+		// A statement Postgres refused aborts the transaction before the
+		// COMMIT runs: nothing is written. Any other failure (the
+		// connection dropped) leaves the outcome unknown.
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) {
 			return nil, retryable(err), fmt.Errorf("store: commit: write: %w", err)
 		}
-	}
-	if err := tx.Commit(ctx); err != nil {
 		return nil, false, fmt.Errorf("store: commit: %w", err)
 	}
+	inTx = false
 	return results, false, nil
 }
 
@@ -199,10 +223,12 @@ func batchDocs(enc []encodedCommit, pairs [][]srcSeq) ([]*pgDoc, map[docKey]*pgD
 	return docs, byKey
 }
 
-// lockDocs locks every document's head row, in order, and reads its head
-// and the (src, seq) pairs its log already holds, in one round trip.
-func lockDocs(ctx context.Context, tx pgx.Tx, docs []*pgDoc) error {
+// lockDocs begins the transaction, locks every document's head row, in
+// order, and reads its head and the (src, seq) pairs its log already holds,
+// in one round trip.
+func lockDocs(ctx context.Context, conn *pgxpool.Conn, docs []*pgDoc) error {
 	b := &pgx.Batch{}
+	b.Queue("BEGIN")
 	for _, d := range docs {
 		c, id := []byte(d.key.collection), []byte(d.key.id)
 		b.Queue(lockDocCreate, c, id)
@@ -226,7 +252,7 @@ func lockDocs(ctx context.Context, tx pgx.Tx, docs []*pgDoc) error {
 			return err
 		})
 	}
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("store: commit: lock documents: %w", err)
 	}
 	return nil
