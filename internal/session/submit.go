@@ -35,6 +35,7 @@ func (d *document) handleSubmits(batch []*submitEv) {
 	}
 	for attempt := 0; ; attempt++ {
 		start := d.version
+		kept := d.keep()
 		results := make([]submitResult, len(batch))
 		for i, s := range batch {
 			results[i] = d.process(s)
@@ -50,6 +51,9 @@ func (d *document) handleSubmits(batch []*submitEv) {
 			d.trimTail()
 			return
 		}
+		if err == nil && kept != nil && !d.retriesExhausted(attempt) && d.rebase(kept) {
+			continue
+		}
 		d.unload(start)
 		if lerr := d.ensureLoaded(); lerr != nil || err != nil || d.retriesExhausted(attempt) {
 			e := errf(CodeMaxRetries, "Maximum submit retries exceeded")
@@ -63,6 +67,54 @@ func (d *document) handleSubmits(batch []*submitEv) {
 			return
 		}
 	}
+}
+
+// keptState is a document's state before a submit batch, kept so that a
+// batch that loses the version race can be rolled back without reloading
+// the document.
+type keptState struct {
+	typ                         ot.Type
+	data                        any
+	version, mtime, snapVersion int64
+	tailLen                     int
+}
+
+// keep returns the current state when it can be kept without a copy (the
+// document does not exist, or its type's snapshots are persistent), nil
+// otherwise.
+func (d *document) keep() *keptState {
+	if d.typ != nil {
+		if _, ok := d.typ.(ot.Persistent); !ok {
+			return nil
+		}
+	}
+	return &keptState{typ: d.typ, data: d.data, version: d.version, mtime: d.mtime,
+		snapVersion: d.snapVersion, tailLen: len(d.tail)}
+}
+
+// rebase rolls a batch that lost the version race back to the kept state
+// and applies the ops other instances committed since (one store read of
+// just those ops), sending them to the local subscribers. It reports false
+// when that failed; the caller then reloads the document.
+func (d *document) rebase(k *keptState) bool {
+	d.typ, d.data, d.version, d.mtime, d.snapVersion = k.typ, k.data, k.version, k.mtime, k.snapVersion
+	clear(d.tail[k.tailLen:])
+	d.tail = d.tail[:k.tailLen]
+	ctx, cancel := d.m.storeCtx()
+	ops, err := d.m.opts.Store.Ops(ctx, d.key.c, d.key.id, d.version, -1)
+	cancel()
+	if err != nil {
+		d.m.opts.Logger.Warn("catch up after a lost commit race", "collection", d.key.c, "doc", d.key.id, "err", err)
+		return false
+	}
+	for i := range ops {
+		if err := d.applyStored(&ops[i]); err != nil {
+			d.m.opts.Logger.Warn("catch up after a lost commit race", "collection", d.key.c, "doc", d.key.id, "err", err)
+			return false
+		}
+		d.broadcast(&d.tail[len(d.tail)-1])
+	}
+	return true
 }
 
 // commitFor builds the Commit of the ops appended since version start,
