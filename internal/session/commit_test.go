@@ -96,3 +96,45 @@ func TestCommitConflictRetries(t *testing.T) {
 		t.Errorf("snapshot = %s v%d, %v; want \"Xab!\" v3", s.Data, s.Version, err)
 	}
 }
+
+// TestCommitConflictRebases: on a type with persistent snapshots, a batch
+// that loses the version race is rolled back and transformed over the ops
+// it missed, read from the store, without reloading the document's
+// snapshot; everyone ends on the same text.
+func TestCommitConflictRebases(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.HeadCheckInterval = -1 })
+	a := dial(t, e, "A")
+	b := dial(t, e, "B")
+	a.sendRaw(`{"a":"op","c":"k","d":"t","seq":1,"create":{"type":"test-ptext","data":"ab"}}`)
+	a.read()
+	b.sendRaw(`{"a":"s","c":"k","d":"t"}`)
+	b.read()
+	e.store.mu.Lock()
+	reads := e.store.snapReads
+	e.store.mu.Unlock()
+	for v := int64(1); v <= 2; v++ {
+		ok, err := e.store.Commit(t.Context(), []Commit{{Collection: "k", ID: "t", Ops: []ot.Op{
+			{Version: v, Src: "other", Seq: v, Edit: map[string]any{"p": 0.0, "i": "X"}, Ts: 1},
+		}}})
+		if err != nil || !ok[0] {
+			t.Fatalf("direct commit: %v %v", ok, err)
+		}
+	}
+	a.sendRaw(`{"a":"op","c":"k","d":"t","v":1,"seq":2,"op":{"p":2,"i":"!"}}`)
+	a.expect(`{"a":"op","c":"k","d":"t","v":1,"src":"other","seq":1,"op":{"i":"X","p":0}}`)
+	a.expect(`{"a":"op","c":"k","d":"t","v":2,"src":"other","seq":2,"op":{"i":"X","p":0}}`)
+	a.expect(`{"src":"A","seq":2,"v":3,"a":"op","c":"k","d":"t"}`)
+	// B, subscribed on this instance, receives the missed ops and A's op.
+	b.expect(`{"a":"op","c":"k","d":"t","v":1,"src":"other","seq":1,"op":{"i":"X","p":0}}`)
+	b.expect(`{"a":"op","c":"k","d":"t","v":2,"src":"other","seq":2,"op":{"i":"X","p":0}}`)
+	b.expect(`{"a":"op","c":"k","d":"t","v":3,"src":"A","seq":2,"op":{"i":"!","p":4}}`)
+	s, err := e.m.Fetch(t.Context(), "k", "t")
+	if err != nil || string(s.Data) != `"XXab!"` || s.Version != 4 {
+		t.Errorf("snapshot = %s v%d, %v; want \"XXab!\" v4", s.Data, s.Version, err)
+	}
+	e.store.mu.Lock()
+	defer e.store.mu.Unlock()
+	if e.store.snapReads != reads {
+		t.Errorf("the lost race read the snapshot %d times; want a rollback without a reload", e.store.snapReads-reads)
+	}
+}

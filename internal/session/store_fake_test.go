@@ -12,14 +12,15 @@ import (
 // memStore is a map-based Store honouring deps.go's contract, including the
 // conditional append. It copies values in and out through JSON.
 type memStore struct {
-	mu      sync.Mutex
-	docs    map[docKey]*memDoc
-	commits int           // Commit calls
-	sizes   []int         // commits per Commit call
-	opsPer  [][]int       // ops per commit, per Commit call
-	gate    chan struct{} // when set, Commit signals entered and waits on gate
-	entered chan struct{}
-	down    bool // when set, Commit, Ops, Snapshot and Head fail (a store outage)
+	mu        sync.Mutex
+	docs      map[docKey]*memDoc
+	commits   int           // Commit calls
+	sizes     []int         // commits per Commit call
+	opsPer    [][]int       // ops per commit, per Commit call
+	gate      chan struct{} // when set, Commit signals entered and waits on gate
+	entered   chan struct{}
+	down      bool // when set, Commit, Ops, Snapshot and Head fail (a store outage)
+	snapReads int  // Snapshot calls
 }
 
 var errStoreDown = errors.New("store unreachable")
@@ -144,6 +145,7 @@ func (s *memStore) Snapshot(ctx context.Context, c, id string, atMost int64) (ot
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.snapReads++
 	best := ot.Snapshot{}
 	for _, sn := range s.doc(c, id).snaps {
 		if (atMost < 0 || sn.Version <= atMost) && sn.Version >= best.Version {
