@@ -333,6 +333,9 @@ func printClusterTable(w io.Writer, rows []clusterRow, instances int) error {
 	med := clusterMedians(rows)
 	for _, sc := range []string{"hot", "spread"} {
 		wf, ref := med[sc+"/weft"], med[sc+"/reference"]
+		if wf.Ops == 0 && ref.Ops == 0 {
+			continue // not run
+		}
 		for _, m := range clusterMetrics {
 			a, b := m.get(wf), m.get(ref)
 			fa, fb := clusterNum(a, m.unit), clusterNum(b, m.unit)

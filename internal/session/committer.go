@@ -9,10 +9,13 @@ import (
 
 // committer batches concurrent commits of many documents into one
 // Store.Commit call (one fsync in the durable store). Each document sends at
-// most one commit at a time and waits for its result.
+// most one commit at a time and waits for its result. Up to workers
+// Store.Commit calls run at once; requests that arrive while all are busy
+// wait and go out together in the next one.
 type committer struct {
 	store   Store
 	max     int
+	workers int
 	timeout time.Duration
 	reqs    chan *commitReq
 	done    chan struct{}
@@ -30,8 +33,8 @@ type commitRes struct {
 	err error
 }
 
-func newCommitter(s Store, max int, timeout time.Duration) *committer {
-	c := &committer{store: s, max: max, timeout: timeout, reqs: make(chan *commitReq, max), done: make(chan struct{})}
+func newCommitter(s Store, maxBatch, workers int, timeout time.Duration) *committer {
+	c := &committer{store: s, max: maxBatch, workers: max(workers, 1), timeout: timeout, reqs: make(chan *commitReq, maxBatch), done: make(chan struct{})}
 	c.wg.Add(1)
 	go c.run()
 	return c
@@ -52,7 +55,13 @@ func (c *committer) commit(cm Commit) (bool, error) {
 
 func (c *committer) run() {
 	defer c.wg.Done()
+	busy := make(chan struct{}, c.workers) // one token per Store.Commit under way
 	for {
+		select {
+		case busy <- struct{}{}:
+		case <-c.done:
+			return
+		}
 		var first *commitReq
 		select {
 		case first = <-c.reqs:
@@ -69,7 +78,12 @@ func (c *committer) run() {
 				break drain
 			}
 		}
-		c.flush(batch)
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			c.flush(batch)
+			<-busy
+		}()
 	}
 }
 

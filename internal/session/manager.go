@@ -65,7 +65,7 @@ func New(opts Options) (*Manager, error) {
 	}
 	m.corkBufs.New = func() any { b := make([]byte, 0, 4096); return &b }
 	m.remotePrefix = []byte(`{"wi":"` + m.instance + `"`)
-	m.commits = newCommitter(o.Store, o.MaxCommitBatch, o.StoreTimeout)
+	m.commits = newCommitter(o.Store, o.MaxCommitBatch, o.CommitWorkers, o.StoreTimeout)
 	m.presence = newPresenceHub(m)
 	m.queries = newQueryHub(m)
 	return m, nil
