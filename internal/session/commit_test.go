@@ -138,3 +138,51 @@ func TestCommitConflictRebases(t *testing.T) {
 		t.Errorf("the lost race read the snapshot %d times; want a rollback without a reload", e.store.snapReads-reads)
 	}
 }
+
+// TestCommitConflictRebasesInStore: with a store that honours
+// Commit.Rebase, the lost race is resolved inside the one Store.Commit
+// call: the document is handed the ops it missed, transforms its batch over
+// them and the store writes the result, with no further store read and no
+// second commit.
+func TestCommitConflictRebasesInStore(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.HeadCheckInterval = -1 })
+	e.store.mu.Lock()
+	e.store.rebases = true
+	e.store.mu.Unlock()
+	a := dial(t, e, "A")
+	b := dial(t, e, "B")
+	a.sendRaw(`{"a":"op","c":"k","d":"t","seq":1,"create":{"type":"test-ptext","data":"ab"}}`)
+	a.read()
+	b.sendRaw(`{"a":"s","c":"k","d":"t"}`)
+	b.read()
+	for v := int64(1); v <= 2; v++ {
+		ok, err := e.store.Commit(t.Context(), []Commit{{Collection: "k", ID: "t", Ops: []ot.Op{
+			{Version: v, Src: "other", Seq: v, Edit: map[string]any{"p": 0.0, "i": "X"}, Ts: 1},
+		}}})
+		if err != nil || !ok[0] {
+			t.Fatalf("direct commit: %v %v", ok, err)
+		}
+	}
+	e.store.mu.Lock()
+	commits, reads := e.store.commits, e.store.snapReads+e.store.opsReads
+	e.store.mu.Unlock()
+	a.sendRaw(`{"a":"op","c":"k","d":"t","v":1,"seq":2,"op":{"p":2,"i":"!"}}`)
+	a.expect(`{"a":"op","c":"k","d":"t","v":1,"src":"other","seq":1,"op":{"i":"X","p":0}}`)
+	a.expect(`{"a":"op","c":"k","d":"t","v":2,"src":"other","seq":2,"op":{"i":"X","p":0}}`)
+	a.expect(`{"src":"A","seq":2,"v":3,"a":"op","c":"k","d":"t"}`)
+	b.expect(`{"a":"op","c":"k","d":"t","v":1,"src":"other","seq":1,"op":{"i":"X","p":0}}`)
+	b.expect(`{"a":"op","c":"k","d":"t","v":2,"src":"other","seq":2,"op":{"i":"X","p":0}}`)
+	b.expect(`{"a":"op","c":"k","d":"t","v":3,"src":"A","seq":2,"op":{"i":"!","p":4}}`)
+	e.store.mu.Lock()
+	if n := e.store.commits - commits; n != 1 {
+		t.Errorf("the conflicting submit took %d Store.Commit calls, want 1", n)
+	}
+	if n := e.store.snapReads + e.store.opsReads - reads; n != 0 {
+		t.Errorf("the conflicting submit read the store %d times, want 0", n)
+	}
+	e.store.mu.Unlock()
+	s, err := e.m.Fetch(t.Context(), "k", "t")
+	if err != nil || string(s.Data) != `"XXab!"` || s.Version != 4 {
+		t.Errorf("snapshot = %s v%d, %v; want \"XXab!\" v4", s.Data, s.Version, err)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/weftdev/weft/internal/ot"
 )
 
 // committer batches concurrent commits of many documents into one
@@ -26,6 +28,20 @@ type committer struct {
 type commitReq struct {
 	commit Commit
 	res    chan commitRes // buffered, 1
+	// rebases carries the store's Commit.Rebase calls to the committing
+	// document's goroutine, which waits in commit meanwhile.
+	rebases chan rebaseCall
+}
+
+// rebaseCall is one Commit.Rebase call handed to the document goroutine.
+type rebaseCall struct {
+	missed []ot.Op
+	reply  chan rebaseReply // buffered, 1
+}
+
+type rebaseReply struct {
+	next Commit
+	ok   bool
 }
 
 type commitRes struct {
@@ -41,16 +57,36 @@ func newCommitter(s Store, maxBatch, workers int, timeout time.Duration) *commit
 }
 
 // commit appends one document's ops and reports whether its version was
-// still free.
-func (c *committer) commit(cm Commit) (bool, error) {
+// still free. When rebase is set and the store supports it, a lost race is
+// resolved inside the store's transaction: rebase runs on the caller's
+// goroutine (while commit waits) with the ops committed since cm's first
+// version, and returns the commit to write instead; ok then reports
+// whether that one was written.
+func (c *committer) commit(cm Commit, rebase func(missed []ot.Op) (Commit, bool)) (bool, error) {
 	r := &commitReq{commit: cm, res: make(chan commitRes, 1)}
+	if rebase != nil {
+		r.rebases = make(chan rebaseCall)
+		r.commit.Rebase = func(missed []ot.Op) (Commit, bool) {
+			call := rebaseCall{missed: missed, reply: make(chan rebaseReply, 1)}
+			r.rebases <- call // the caller waits in commit until res is sent
+			rep := <-call.reply
+			return rep.next, rep.ok
+		}
+	}
 	select {
 	case c.reqs <- r:
 	case <-c.done:
 		return false, ErrShutdown
 	}
-	res := <-r.res
-	return res.ok, res.err
+	for {
+		select {
+		case res := <-r.res:
+			return res.ok, res.err
+		case call := <-r.rebases:
+			next, ok := rebase(call.missed)
+			call.reply <- rebaseReply{next, ok}
+		}
+	}
 }
 
 func (c *committer) run() {

@@ -45,8 +45,32 @@ func (d *document) handleSubmits(batch []*submitEv) {
 			return
 		}
 		ops := d.tail[int64(len(d.tail))-(d.version-start):]
-		ok, err := d.m.commits.commit(d.commitFor(start, ops))
-		if err == nil && ok {
+		rebased, rstart := false, start
+		var rebase func([]ot.Op) (Commit, bool)
+		if kept != nil {
+			// Runs while the store holds the document's order: roll back,
+			// apply the ops another instance committed first, transform
+			// the batch over them and commit the result in the same
+			// transaction.
+			rebase = func(missed []ot.Op) (Commit, bool) {
+				if !d.rollback(kept, missed) {
+					rebased = false
+					return Commit{}, false
+				}
+				rebased, rstart = true, d.version
+				for i, s := range batch {
+					results[i] = d.process(s)
+				}
+				if d.version == rstart {
+					return Commit{}, false
+				}
+				return d.commitFor(rstart, d.tail[int64(len(d.tail))-(d.version-rstart):]), true
+			}
+		}
+		ok, err := d.m.commits.commit(d.commitFor(start, ops), rebase)
+		if err == nil && (ok || (rebased && d.version == rstart)) {
+			// Committed, or rebased onto ops that leave nothing to write
+			// (every submit was a duplicate or failed): reply.
 			d.reply(batch, results)
 			d.trimTail()
 			return
@@ -97,16 +121,23 @@ func (d *document) keep() *keptState {
 // just those ops), sending them to the local subscribers. It reports false
 // when that failed; the caller then reloads the document.
 func (d *document) rebase(k *keptState) bool {
-	d.typ, d.data, d.version, d.mtime, d.snapVersion = k.typ, k.data, k.version, k.mtime, k.snapVersion
-	clear(d.tail[k.tailLen:])
-	d.tail = d.tail[:k.tailLen]
 	ctx, cancel := d.m.storeCtx()
-	ops, err := d.m.opts.Store.Ops(ctx, d.key.c, d.key.id, d.version, -1)
+	ops, err := d.m.opts.Store.Ops(ctx, d.key.c, d.key.id, k.version, -1)
 	cancel()
 	if err != nil {
 		d.m.opts.Logger.Warn("catch up after a lost commit race", "collection", d.key.c, "doc", d.key.id, "err", err)
 		return false
 	}
+	return d.rollback(k, ops)
+}
+
+// rollback restores the kept state and applies ops, committed ops from the
+// kept version on, sending them to the local subscribers. It reports false
+// when an op did not apply; the caller then reloads the document.
+func (d *document) rollback(k *keptState, ops []ot.Op) bool {
+	d.typ, d.data, d.version, d.mtime, d.snapVersion = k.typ, k.data, k.version, k.mtime, k.snapVersion
+	clear(d.tail[k.tailLen:])
+	d.tail = d.tail[:k.tailLen]
 	for i := range ops {
 		if err := d.applyStored(&ops[i]); err != nil {
 			d.m.opts.Logger.Warn("catch up after a lost commit race", "collection", d.key.c, "doc", d.key.id, "err", err)

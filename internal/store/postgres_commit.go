@@ -159,6 +159,7 @@ func (p *Postgres) commitOnce(ctx context.Context, commits []ot.Commit, enc []en
 	}
 	results = make([]bool, len(enc))
 	b := &pgx.Batch{}
+	var lost []int // commits that lost the race and may rebase
 	for i := range enc {
 		e := &enc[i]
 		d := byKey[docKey{e.collection, e.id}]
@@ -166,14 +167,20 @@ func (p *Postgres) commitOnce(ctx context.Context, commits []ot.Commit, enc []en
 		if err != nil {
 			return nil, false, err
 		}
-		if ok && d.holdsAny(pairs[i]) {
+		held := d.holdsAny(pairs[i])
+		if ok && held {
 			p.logger.Debug("store: commit carries an op already in the log", "collection", e.collection, "id", e.id, "version", e.first)
 			ok = false
 		}
 		if ok {
 			results[i] = true
 			d.queueWrite(b, e, commits[i].Ops, pairs[i])
+		} else if commits[i].Rebase != nil && !held && e.first < d.head {
+			lost = append(lost, i)
 		}
+	}
+	if err := p.rebaseLost(ctx, conn, b, commits, enc, byKey, lost, results); err != nil {
+		return nil, retryable(err), err
 	}
 	if b.Len() == 0 {
 		inTx = false
@@ -200,6 +207,60 @@ func (p *Postgres) commitOnce(ctx context.Context, commits []ot.Commit, enc []en
 	}
 	inTx = false
 	return results, false, nil
+}
+
+// rebaseLost gives each commit of lost (which lost the race, carries a
+// Rebase and no op already in the log) the ops committed since its first
+// version, read in one round trip under the head locks, and queues the
+// commit its Rebase returns. A document that an earlier commit of the
+// batch wrote is left lost (its new ops are not in the log yet).
+func (p *Postgres) rebaseLost(ctx context.Context, conn *pgxpool.Conn, b *pgx.Batch, commits []ot.Commit, enc []encodedCommit, byKey map[docKey]*pgDoc, lost []int, results []bool) error {
+	lost = slices.DeleteFunc(lost, func(i int) bool { return byKey[docKey{enc[i].collection, enc[i].id}].wrote })
+	if len(lost) == 0 {
+		return nil
+	}
+	missed := make([][]ot.Op, len(lost))
+	rb := &pgx.Batch{}
+	for j, i := range lost {
+		e := &enc[i]
+		d := byKey[docKey{e.collection, e.id}]
+		rb.Queue(readOpsRange, []byte(e.collection), []byte(e.id), e.first, d.head).Query(func(rows pgx.Rows) error {
+			ops, err := scanOps(rows, e.first)
+			missed[j] = ops
+			return err
+		})
+	}
+	if err := conn.SendBatch(ctx, rb).Close(); err != nil {
+		return fmt.Errorf("store: commit: read the ops a lost commit missed: %w", err)
+	}
+	for j, i := range lost {
+		e := &enc[i]
+		d := byKey[docKey{e.collection, e.id}]
+		if int64(len(missed[j])) != d.head-e.first {
+			return fmt.Errorf("store: commit %q/%q: read %d ops from v%d, head is v%d", e.collection, e.id, len(missed[j]), e.first, d.head)
+		}
+		next, ok := commits[i].Rebase(missed[j])
+		if !ok {
+			continue
+		}
+		if next.Collection != e.collection || next.ID != e.id {
+			return fmt.Errorf("store: commit %q/%q: %w: rebased onto another document", e.collection, e.id, ErrInvalid)
+		}
+		ne, err := encodeCommit(next)
+		if err != nil {
+			return fmt.Errorf("store: rebased commit %q/%q: %w", e.collection, e.id, err)
+		}
+		np, err := commitPairs([]ot.Commit{next})
+		if err != nil {
+			return err
+		}
+		if ne.first != d.head || d.holdsAny(np[0]) {
+			continue // still behind, or now a duplicate: lost
+		}
+		results[i] = true
+		d.queueWrite(b, &ne, next.Ops, np[0])
+	}
+	return nil
 }
 
 // batchDocs returns the batch's documents in (collection, id) order, with
