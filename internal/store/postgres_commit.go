@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/jackc/pgx/v5"
@@ -64,6 +65,12 @@ type pgDoc struct {
 	pairs []srcSeq        // the batch's (src, seq) pairs for this document
 	held  map[srcSeq]bool // pairs already in the log (or won earlier in the batch)
 	wrote bool            // some commit of this document won
+	// readFrom, when >= 0, is the version from which the lock round trip
+	// also reads the log into since (the ops a rebasing commit missed, if
+	// it lost), sparing a round trip when it did.
+	readFrom int64
+	since    []ot.Op
+	commits  int // commits of the batch for this document
 }
 
 // Commit implements session.Store.Commit. The batch is one transaction:
@@ -154,6 +161,11 @@ func (p *Postgres) commitOnce(ctx context.Context, commits []ot.Commit, enc []en
 	}()
 
 	docs, byKey := batchDocs(enc, pairs)
+	for i := range enc {
+		if d := byKey[docKey{enc[i].collection, enc[i].id}]; commits[i].Rebase != nil && d.commits == 1 {
+			d.readFrom = enc[i].first
+		}
+	}
 	if err := lockDocs(ctx, conn, docs); err != nil {
 		return nil, retryable(err), err
 	}
@@ -211,7 +223,8 @@ func (p *Postgres) commitOnce(ctx context.Context, commits []ot.Commit, enc []en
 
 // rebaseLost gives each commit of lost (which lost the race, carries a
 // Rebase and no op already in the log) the ops committed since its first
-// version, read in one round trip under the head locks, and queues the
+// version (read with the locks, or else in one more round trip under
+// them), and queues the
 // commit its Rebase returns. A document that an earlier commit of the
 // batch wrote is left lost (its new ops are not in the log yet).
 func (p *Postgres) rebaseLost(ctx context.Context, conn *pgxpool.Conn, b *pgx.Batch, commits []ot.Commit, enc []encodedCommit, byKey map[docKey]*pgDoc, lost []int, results []bool) error {
@@ -224,14 +237,20 @@ func (p *Postgres) rebaseLost(ctx context.Context, conn *pgxpool.Conn, b *pgx.Ba
 	for j, i := range lost {
 		e := &enc[i]
 		d := byKey[docKey{e.collection, e.id}]
+		if d.readFrom == e.first && int64(len(d.since)) == d.head-e.first {
+			missed[j] = d.since // read with the lock
+			continue
+		}
 		rb.Queue(readOpsRange, []byte(e.collection), []byte(e.id), e.first, d.head).Query(func(rows pgx.Rows) error {
 			ops, err := scanOps(rows, e.first)
 			missed[j] = ops
 			return err
 		})
 	}
-	if err := conn.SendBatch(ctx, rb).Close(); err != nil {
-		return fmt.Errorf("store: commit: read the ops a lost commit missed: %w", err)
+	if rb.Len() > 0 {
+		if err := conn.SendBatch(ctx, rb).Close(); err != nil {
+			return fmt.Errorf("store: commit: read the ops a lost commit missed: %w", err)
+		}
 	}
 	for j, i := range lost {
 		e := &enc[i]
@@ -272,10 +291,11 @@ func batchDocs(enc []encodedCommit, pairs [][]srcSeq) ([]*pgDoc, map[docKey]*pgD
 		k := docKey{enc[i].collection, enc[i].id}
 		d := byKey[k]
 		if d == nil {
-			d = &pgDoc{key: k, held: make(map[srcSeq]bool)}
+			d = &pgDoc{key: k, held: make(map[srcSeq]bool), readFrom: -1}
 			byKey[k] = d
 			docs = append(docs, d)
 		}
+		d.commits++
 		d.pairs = append(d.pairs, pairs[i]...)
 	}
 	slices.SortFunc(docs, func(a, b *pgDoc) int {
@@ -296,6 +316,13 @@ func lockDocs(ctx context.Context, conn *pgxpool.Conn, docs []*pgDoc) error {
 		b.Queue(lockDocHead, c, id).QueryRow(func(row pgx.Row) error {
 			return row.Scan(&d.head, &d.maxTs)
 		})
+		if d.readFrom >= 0 {
+			b.Queue(readOpsRange, c, id, d.readFrom, int64(math.MaxInt64)).Query(func(rows pgx.Rows) error {
+				var err error
+				d.since, err = scanOps(rows, d.readFrom)
+				return err
+			})
+		}
 		if len(d.pairs) == 0 {
 			continue
 		}
