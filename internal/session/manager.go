@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"sync"
+	"time"
 )
 
 // ErrShutdown is returned by Manager methods called during or after Shutdown.
@@ -18,6 +19,7 @@ type Manager struct {
 	opts     Options
 	instance string // random id marking this Manager's PubSub messages
 	commits  *committer
+	pub      *publisher // nil without a PubSub
 	presence *presenceHub
 	queries  *queryHub
 	// projections are the named views of collections (see Projection).
@@ -66,10 +68,17 @@ func New(opts Options) (*Manager, error) {
 	m.corkBufs.New = func() any { b := make([]byte, 0, 4096); return &b }
 	m.remotePrefix = []byte(`{"wi":"` + m.instance + `"`)
 	m.commits = newCommitter(o.Store, o.MaxCommitBatch, o.CommitWorkers, o.StoreTimeout)
+	if o.PubSub != nil {
+		m.pub = newPublisher(o.PubSub, o.StoreTimeout, publishRetry, o.Logger)
+	}
 	m.presence = newPresenceHub(m)
 	m.queries = newQueryHub(m)
 	return m, nil
 }
+
+// publishRetry is how often a failed publish of a document's latest op is
+// tried again.
+const publishRetry = 250 * time.Millisecond
 
 // randomID returns 128 random bits as hex, like ShareDB's client ids.
 func randomID() string {
@@ -176,6 +185,9 @@ func (m *Manager) shutdown() {
 	close(m.stop)
 	m.docWG.Wait()
 	m.commits.close()
+	if m.pub != nil {
+		m.pub.close()
+	}
 	m.presence.closeAll()
 }
 
