@@ -50,14 +50,18 @@ func (d *document) handleSubmits(batch []*submitEv) {
 		if kept != nil {
 			// Runs while the store holds the document's order: roll back,
 			// apply the ops another instance committed first, transform
-			// the batch over them and commit the result in the same
-			// transaction.
+			// the batch (and the submits that arrived meanwhile) over them
+			// and commit the result in the same transaction.
 			rebase = func(missed []ot.Op) (Commit, bool) {
 				if !d.rollback(kept, missed) {
 					rebased = false
 					return Commit{}, false
 				}
 				rebased, rstart = true, d.version
+				// Submits that arrived while the commit waited for the
+				// document's lock go out in the same commit.
+				batch = append(batch, d.moreSubmits(d.m.opts.MaxBatch-len(batch))...)
+				results = make([]submitResult, len(batch))
 				for i, s := range batch {
 					results[i] = d.process(s)
 				}
