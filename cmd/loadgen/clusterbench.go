@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -30,6 +31,7 @@ type clusterConfig struct {
 	opType    string
 	pprof     string
 	scenarios []string
+	targets   []string
 }
 
 func parseClusterFlags(args []string, stderr io.Writer) (clusterConfig, error) {
@@ -47,6 +49,7 @@ func parseClusterFlags(args []string, stderr io.Writer) (clusterConfig, error) {
 	fs.StringVar(&c.opType, "type", "text-unicode", "op type: text-unicode or json0")
 	fs.StringVar(&c.pprof, "pprof-addr", "", "serve net/http/pprof of the first Weft instance on this loopback address")
 	scenarios := fs.String("scenarios", "hot,spread", "comma-separated scenarios to run: hot, spread")
+	targets := fs.String("targets", "weft,reference", "comma-separated servers to measure: weft, reference")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -55,6 +58,12 @@ func parseClusterFlags(args []string, stderr io.Writer) (clusterConfig, error) {
 			return c, fmt.Errorf("unknown scenario %q in --scenarios (hot, spread)", sc)
 		}
 		c.scenarios = append(c.scenarios, sc)
+	}
+	for _, tg := range strings.Split(*targets, ",") {
+		if tg != "weft" && tg != "reference" {
+			return c, fmt.Errorf("unknown target %q in --targets (weft, reference)", tg)
+		}
+		c.targets = append(c.targets, tg)
 	}
 	if c.weftBin == "" || c.dbURL == "" || c.redisURL == "" {
 		return c, errors.New("bench-cluster needs --weft-bin, --database-url and --redis-url (make bench-cluster starts a throwaway Postgres and Redis)")
@@ -164,6 +173,7 @@ func runBenchCluster(ctx context.Context, args []string, stdout, stderr io.Write
 			return startRefCluster(refDir, db, cc.redisURL, cc.instances)
 		}, prepare: func(ctx context.Context, db string) error { return refSchema(ctx, refDir, db) }},
 	}
+	targets = slices.DeleteFunc(targets, func(t clusterTarget) bool { return !slices.Contains(cc.targets, t.name) })
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	var rows []clusterRow
 	for _, sc := range cc.scenarios {
