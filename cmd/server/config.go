@@ -10,6 +10,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/redis/go-redis/v9"
 )
 
 // Config is everything the server reads from its flags and environment.
@@ -36,6 +39,49 @@ type Config struct {
 	TestNamespaces bool
 	PprofAddr      string
 	Compression    string
+	// Limits are the abuse limits (limits.go).
+	Limits Limits
+
+	Auth AuthConfig
+
+	// OTLPEndpoint is the OTLP/HTTP collector traces go to; "" records
+	// no traces.
+	OTLPEndpoint string
+	// HealthInterval is the period of the store and Redis health pings.
+	HealthInterval time.Duration
+	// CheckConfig validates the configuration and exits (--check-config).
+	CheckConfig bool
+}
+
+// AuthConfig is the access control configuration (see internal/auth).
+// With no key source the server runs open.
+type AuthConfig struct {
+	HMACSecrets    [][]byte
+	HMACSecretFile string
+	PublicKeyFiles []string
+	JWKSFile       string
+	JWKSURL        string
+	JWKSRefresh    time.Duration
+	Issuer         string
+	Audience       []string
+	Leeway         time.Duration
+	Claim          string
+	Cookie         string // "" when disabled
+	QueryParam     string // "" when disabled
+	RevocationFile string
+	RevocationURL  string
+	RevocationPoll time.Duration
+	RequireAuth    bool
+}
+
+// Enabled reports whether any key source is configured.
+func (a AuthConfig) Enabled() bool {
+	return len(a.HMACSecrets) > 0 || a.HMACSecretFile != "" || len(a.PublicKeyFiles) > 0 || a.JWKSFile != "" || a.JWKSURL != ""
+}
+
+// authLists holds the raw comma-separated settings until finish splits them.
+type authLists struct {
+	secrets, publicKeys, audience string
 }
 
 // setting is one configuration knob: its flag, its environment mirror and
@@ -45,7 +91,7 @@ type setting struct {
 	bind             func(fs *flag.FlagSet, name, usage string)
 }
 
-func settings(c *Config, origins *string, level *string) []setting {
+func settings(c *Config, origins *string, level *string, al *authLists) []setting {
 	str := func(dst *string, def string) func(*flag.FlagSet, string, string) {
 		return func(fs *flag.FlagSet, n, u string) { fs.StringVar(dst, n, def, u) }
 	}
@@ -58,7 +104,7 @@ func settings(c *Config, origins *string, level *string) []setting {
 	num := func(dst *int, def int) func(*flag.FlagSet, string, string) {
 		return func(fs *flag.FlagSet, n, u string) { fs.IntVar(dst, n, def, u) }
 	}
-	return []setting{
+	return append([]setting{
 		{"addr", "WEFT_ADDR", "address to listen on", str(&c.Addr, ":8080")},
 		{"store", "WEFT_STORE", "where documents live without --postgres-url: embedded (durable file store in --data-dir) or memory (NOT durable: everything is lost on exit; for benchmarks and tests only)", str(&c.Store, "embedded")},
 		{"data-dir", "WEFT_DATA_DIR", "directory of the embedded store (created if missing)", str(&c.DataDir, "weft-data")},
@@ -77,9 +123,28 @@ func settings(c *Config, origins *string, level *string) []setting {
 		{"test-namespaces", "WEFT_TEST_NAMESPACES", "TEST ONLY, never in production: serve /_test/ns, which lets anyone create and drop throwaway in-memory document spaces (for running sharedb's client test suite; see conformance/PROTOCOL.md)", boolean(&c.TestNamespaces)},
 		{"compression", "WEFT_COMPRESSION", "WebSocket permessage-deflate: no-context-takeover (each message compressed alone; little memory per connection), context-takeover (better ratio, but a compressor kept per connection costs hundreds of KB each) or off", str(&c.Compression, "no-context-takeover")},
 		{"pprof-addr", "WEFT_PPROF_ADDR", "loopback address (e.g. 127.0.0.1:6060) to serve net/http/pprof on, for profiling; empty (the default) serves none", str(&c.PprofAddr, "")},
+		{"auth-hmac-secrets", "WEFT_AUTH_HMAC_SECRETS", "comma-separated HMAC secrets (at least 32 bytes each) verifying HS256/384/512 tokens; prefer the environment or --auth-hmac-secret-file over the command line", str(&al.secrets, "")},
+		{"auth-hmac-secret-file", "WEFT_AUTH_HMAC_SECRET_FILE", "file of HMAC secrets, one per line", str(&c.Auth.HMACSecretFile, "")},
+		{"auth-public-keys", "WEFT_AUTH_PUBLIC_KEYS", "comma-separated PEM files of RSA, ECDSA or Ed25519 public keys verifying RS*/PS*/ES*/EdDSA tokens", str(&al.publicKeys, "")},
+		{"auth-jwks-file", "WEFT_AUTH_JWKS_FILE", "JSON Web Key Set file, re-read when it changes (key rotation)", str(&c.Auth.JWKSFile, "")},
+		{"auth-jwks-url", "WEFT_AUTH_JWKS_URL", "JSON Web Key Set URL (e.g. your identity provider's jwks_uri), refreshed every --auth-jwks-refresh and when a token names an unknown kid", str(&c.Auth.JWKSURL, "")},
+		{"auth-jwks-refresh", "WEFT_AUTH_JWKS_REFRESH", "how often the JWKS URL is fetched", dur(&c.Auth.JWKSRefresh, 5*time.Minute)},
+		{"auth-issuer", "WEFT_AUTH_ISSUER", "required token issuer (iss); empty: not checked", str(&c.Auth.Issuer, "")},
+		{"auth-audience", "WEFT_AUTH_AUDIENCE", "comma-separated accepted audiences (aud); empty: not checked", str(&al.audience, "")},
+		{"auth-leeway", "WEFT_AUTH_LEEWAY", "clock skew allowed when checking exp, nbf and iat", dur(&c.Auth.Leeway, 30*time.Second)},
+		{"auth-claim", "WEFT_AUTH_CLAIM", "name of the token claim holding the read/write grants", str(&c.Auth.Claim, "weft")},
+		{"auth-cookie", "WEFT_AUTH_COOKIE", "cookie that may carry the token (\"off\" disables)", str(&c.Auth.Cookie, "weft_token")},
+		{"auth-query-param", "WEFT_AUTH_QUERY_PARAM", "URL query parameter that may carry the token, for browser WebSockets (\"off\" disables)", str(&c.Auth.QueryParam, "token")},
+		{"auth-revocation-file", "WEFT_AUTH_REVOCATION_FILE", "revocation list file {\"jti\":[...],\"sub\":[...]}, re-read when it changes; live sessions it names are closed", str(&c.Auth.RevocationFile, "")},
+		{"auth-revocation-url", "WEFT_AUTH_REVOCATION_URL", "revocation list URL, polled every --auth-revocation-poll", str(&c.Auth.RevocationURL, "")},
+		{"auth-revocation-poll", "WEFT_AUTH_REVOCATION_POLL", "how often the revocation URL is polled", dur(&c.Auth.RevocationPoll, 5*time.Second)},
+		{"require-auth", "WEFT_REQUIRE_AUTH", "refuse to start without an auth key configured (instead of serving everyone everything)", boolean(&c.Auth.RequireAuth)},
 		{"log-level", "WEFT_LOG_LEVEL", "debug, info, warn or error", str(level, "info")},
 		{"log-format", "WEFT_LOG_FORMAT", "text or json", str(&c.LogFormat, "text")},
-	}
+		{"otlp-endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", "OpenTelemetry collector (OTLP over HTTP, e.g. http://collector:4318) to send traces of REST requests and store commits to; empty (the default) records no traces", str(&c.OTLPEndpoint, "")},
+		{"health-interval", "WEFT_HEALTH_INTERVAL", "how often the store and Redis are pinged for /readyz and the weft_dependency_up metric", dur(&c.HealthInterval, 5*time.Second)},
+		{"check-config", "", "validate the configuration (flags, environment, URLs) and exit 0, or 1 with the problem; connects to nothing", boolean(&c.CheckConfig)},
+	}, limitSettings(&c.Limits)...)
 }
 
 // errHelp is returned by parseConfig when --help was asked for; the usage
@@ -91,11 +156,16 @@ var errHelp = errors.New("help requested")
 func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) (Config, error) {
 	var c Config
 	var origins, level string
+	var al authLists
 	fs := flag.NewFlagSet("weft", flag.ContinueOnError)
 	fs.SetOutput(usageOut)
-	all := settings(&c, &origins, &level)
+	all := settings(&c, &origins, &level, &al)
 	for _, s := range all {
-		s.bind(fs, s.flag, s.usage+" (env "+s.env+")")
+		usage := s.usage
+		if s.env != "" {
+			usage += " (env " + s.env + ")"
+		}
+		s.bind(fs, s.flag, usage)
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(usageOut, "Usage: weft [flags]\n\nWeft serves collaborative documents over ShareDB's protocol, a REST API and the editor.\nEvery flag can also be set with the environment variable named in its description.\n\nFlags:\n")
@@ -113,13 +183,59 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	for _, s := range all {
+		if s.env == "" {
+			continue
+		}
 		if v := getenv(s.env); v != "" && !set[s.flag] {
 			if err := fs.Set(s.flag, v); err != nil {
 				return c, fmt.Errorf("%s=%q: %w", s.env, v, err)
 			}
 		}
 	}
-	return c, c.finish(origins, level)
+	if err := c.finish(origins, level); err != nil {
+		return c, err
+	}
+	return c, c.Auth.finish(al)
+}
+
+// splitList splits a comma-separated setting, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func (a *AuthConfig) finish(al authLists) error {
+	for _, s := range splitList(al.secrets) {
+		a.HMACSecrets = append(a.HMACSecrets, []byte(s))
+	}
+	a.PublicKeyFiles = splitList(al.publicKeys)
+	a.Audience = splitList(al.audience)
+	if a.Cookie == "off" {
+		a.Cookie = ""
+	}
+	if a.QueryParam == "off" {
+		a.QueryParam = ""
+	}
+	switch {
+	case a.JWKSRefresh <= 0 || a.RevocationPoll <= 0:
+		return errors.New("auth: refresh and poll intervals must be positive")
+	case a.Leeway < 0:
+		return errors.New("auth: leeway must not be negative")
+	case a.Claim == "":
+		return errors.New("auth: claim name must not be empty")
+	case a.RevocationFile != "" && a.RevocationURL != "":
+		return errors.New("auth: give --auth-revocation-file or --auth-revocation-url, not both")
+	case (a.RevocationFile != "" || a.RevocationURL != "" || a.Issuer != "" || len(a.Audience) > 0) && !a.Enabled():
+		return errors.New("auth: settings given but no key (--auth-hmac-secrets, --auth-hmac-secret-file, --auth-public-keys, --auth-jwks-file or --auth-jwks-url)")
+	case a.RequireAuth && !a.Enabled():
+		return errors.New("--require-auth is set but no auth key is configured: give --auth-hmac-secrets, --auth-hmac-secret-file, --auth-public-keys, --auth-jwks-file or --auth-jwks-url (or their WEFT_AUTH_* variables)")
+	}
+	return nil
 }
 
 func (c *Config) finish(origins, level string) error {
@@ -147,7 +263,7 @@ func (c *Config) finish(origins, level string) error {
 		return fmt.Errorf("send queue %d: must be at least 1", c.SendQueue)
 	case c.SnapshotEvery < 1:
 		return fmt.Errorf("snapshot every %d: must be at least 1", c.SnapshotEvery)
-	case c.PingInterval <= 0 || c.PingTimeout <= 0 || c.DocIdleTimeout <= 0 || c.ShutdownTimeout <= 0 || c.HeadCheckEvery <= 0:
+	case c.PingInterval <= 0 || c.PingTimeout <= 0 || c.DocIdleTimeout <= 0 || c.ShutdownTimeout <= 0 || c.HeadCheckEvery <= 0 || c.HealthInterval <= 0:
 		return errors.New("durations must be positive")
 	case c.DataDir == "":
 		return errors.New("data dir must not be empty")
@@ -161,6 +277,37 @@ func (c *Config) finish(origins, level string) error {
 	if c.PprofAddr != "" {
 		if err := checkLoopbackAddr(c.PprofAddr); err != nil {
 			return fmt.Errorf("pprof addr: %w", err)
+		}
+	}
+	if err := c.Limits.finish(c.MaxMessageBytes); err != nil {
+		return err
+	}
+	return c.checkURLs()
+}
+
+// checkURLs parses the listen address and the URLs of Postgres, Redis and
+// the trace collector, without connecting to anything.
+func (c *Config) checkURLs() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("addr %q: %w", c.Addr, err)
+	}
+	if c.PostgresURL != "" {
+		if _, err := pgconn.ParseConfig(c.PostgresURL); err != nil {
+			return fmt.Errorf("postgres url: %w", err)
+		}
+	}
+	if c.RedisURL != "" {
+		if _, err := redis.ParseURL(c.RedisURL); err != nil {
+			return fmt.Errorf("redis url: %w", err)
+		}
+		if c.PostgresURL == "" {
+			return errors.New("--redis-url needs --postgres-url: instances sharing edits over Redis must share one Postgres")
+		}
+	}
+	if c.OTLPEndpoint != "" {
+		u, err := url.Parse(c.OTLPEndpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("otlp endpoint %q: want an http:// or https:// URL such as http://collector:4318", c.OTLPEndpoint)
 		}
 	}
 	return nil

@@ -80,7 +80,7 @@ func (f *fakeDocs) List(_ context.Context, c, after string, limit int) ([]string
 	return ids, nil
 }
 
-func newServer(t *testing.T) *httptest.Server {
+func newServer(t *testing.T, opts ...api.Option) *httptest.Server {
 	t.Helper()
 	f := &fakeDocs{snaps: map[string][]ot.Snapshot{}, ops: map[string][]ot.Op{}}
 	f.snaps["notes/a"] = []ot.Snapshot{
@@ -96,7 +96,7 @@ func newServer(t *testing.T) *httptest.Server {
 		Data: map[string]any{"ops": []any{map[string]any{"insert": "Hi "}, map[string]any{"insert": map[string]any{"image": "x.png"}}, map[string]any{"insert": "there\n", "attributes": map[string]any{"bold": true}}}}}}
 	f.snaps["notes/c"] = []ot.Snapshot{{Version: 0}, {Version: 1, Type: "http://sharejs.org/types/JSONv0", Data: map[string]any{"n": 1.0}}, {Version: 2}}
 	f.snaps["other/z"] = []ot.Snapshot{{Version: 0}, {Version: 1, Type: textURI, Data: "z"}}
-	srv := httptest.NewServer(api.New(f, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	srv := httptest.NewServer(api.New(f, slog.New(slog.NewTextHandler(io.Discard, nil)), opts...))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -148,5 +148,26 @@ func TestRoutes(t *testing.T) {
 		if status != c.status || body != c.body {
 			t.Errorf("GET %s = %d %s\nwant %d %s", c.path, status, body, c.status, c.body)
 		}
+	}
+}
+
+// drainingDocs answers every snapshot read as a draining server does.
+type drainingDocs struct{ *fakeDocs }
+
+func (drainingDocs) Snapshot(context.Context, string, string) (ot.Snapshot, error) {
+	return ot.Snapshot{}, fmt.Errorf("fetch: %w", api.ErrUnavailable)
+}
+
+func TestDrainingAnswers503(t *testing.T) {
+	srv := httptest.NewServer(api.New(drainingDocs{&fakeDocs{}}, slog.New(slog.DiscardHandler)))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/api/v1/docs/notes/a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(b), "ERR_UNAVAILABLE") {
+		t.Errorf("draining read = %d %q (Retry-After %q), want 503 ERR_UNAVAILABLE", resp.StatusCode, b, resp.Header.Get("Retry-After"))
 	}
 }

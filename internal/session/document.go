@@ -44,6 +44,10 @@ type document struct {
 	// next.
 	extendable bool
 	deferred   event
+	// size is the encoded snapshot's length when last measured
+	// (sizeUnknown: not since loading) and grown bounds its growth since
+	// (see docsize.go).
+	size, grown int64
 }
 
 // tailEntry is a committed op with its encoded broadcast message.
@@ -66,6 +70,7 @@ func newDocument(m *Manager, k docKey) *document {
 		subs:   make(map[*conn]struct{}),
 
 		resendFrom: -1,
+		size:       sizeUnknown,
 	}
 }
 
@@ -292,6 +297,7 @@ func (d *document) load() error {
 	}
 	d.typ, d.data, d.tail = nil, nil, nil
 	d.version, d.mtime, d.snapVersion = snap.Version, snap.Ts, snap.Version
+	d.size, d.grown = sizeUnknown, 0
 	if snap.Type != "" {
 		if err := d.setStored(snap.Type, snap.Data); err != nil {
 			return err
@@ -347,6 +353,7 @@ func (d *document) applyStored(op *ot.Op) error {
 		}
 		d.data = nd
 	}
+	d.noteStoredOp(op, edit)
 	d.push(*op, edit)
 	return nil
 }

@@ -12,6 +12,9 @@ func (c *conn) history(ctx context.Context, req *request) *shareErr {
 	if e != nil {
 		return e
 	}
+	if !c.canRead(coll, id) {
+		return errReadRejected
+	}
 	coll, proj := c.m.resolve(coll)
 	rid, ok := req.m["id"]
 	if !ok || rid == nil {
@@ -45,7 +48,7 @@ func (c *conn) history(ctx context.Context, req *request) *shareErr {
 		return errf(CodeVersionNewer, "Requested version exceeds latest snapshot version")
 	}
 	if err != nil {
-		c.m.opts.Logger.Error("history", "collection", coll, "doc", id, "err", err)
+		c.log.Error("history", "collection", coll, "doc", id, "err", err)
 		return errInternal
 	}
 	if proj != nil {

@@ -232,3 +232,17 @@ func (s *Bolt) WriteSnapshot(ctx context.Context, collection, id string, snap ot
 		return nil
 	})
 }
+
+// Ping checks that the file is open and readable (for health checks).
+func (s *Bolt) Ping(context.Context) error {
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketMeta) == nil {
+			return errors.New("no meta bucket")
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", s.path, err)
+	}
+	return nil
+}
