@@ -167,7 +167,10 @@ func startWeftCluster(ctx context.Context, bin, dbURL, redisURL string, n int, p
 			return pids, addrs, stops, err
 		}
 		addr := fmt.Sprintf("127.0.0.1:%d", port)
-		args := []string{"--addr", addr, "--postgres-url", dbURL, "--redis-url", redisURL, "--log-level", "error"}
+		// Abuse limits off, as in `loadgen bench`: every editor reaches
+		// the instances from nginx's address, far faster than people type.
+		args := []string{"--addr", addr, "--postgres-url", dbURL, "--redis-url", redisURL, "--log-level", "error",
+			"--max-connections", "0", "--max-connections-per-ip", "0", "--op-rate", "0", "--presence-rate", "0"}
 		if i == 0 && pprof != "" {
 			args = append(args, "--pprof-addr", pprof)
 		}
