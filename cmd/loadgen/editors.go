@@ -23,6 +23,7 @@ type editorRun struct {
 	sent     sendTimes
 	ack      samples
 	deliver  samples
+	cross    samples      // deliveries between editors on different instances
 	budget   atomic.Int64 // ops left to submit
 	ops      atomic.Int64 // ops acknowledged
 	errs     atomic.Int64
@@ -48,7 +49,7 @@ func runEditors(ctx context.Context, cfg config, log *slog.Logger) (result, erro
 		return result{}, err
 	}
 	r := &editorRun{cfg: cfg, reg: reg, kind: kind, log: log,
-		sent: sendTimes{m: map[opID]time.Time{}},
+		sent: sendTimes{m: map[opID]sentOp{}},
 		coll: fmt.Sprintf("loadgen-%d", time.Now().UnixNano())}
 	r.budget.Store(cfg.maxOps)
 	if err := r.createDocs(ctx, docs); err != nil {
@@ -62,6 +63,9 @@ func runEditors(ctx context.Context, cfg config, log *slog.Logger) (result, erro
 	}()
 	if err != nil {
 		return result{}, err
+	}
+	if cfg.onStart != nil {
+		cfg.onStart()
 	}
 	cpu0, own0 := r.serverCPU(), ownCPU()
 	start := time.Now()
@@ -109,17 +113,22 @@ func settle(ctx context.Context, editors []editor) error {
 	return nil
 }
 
-// serverCPU returns the server's CPU seconds so far, 0 when unknown.
+// serverCPU returns the server's CPU seconds so far (all its instances'),
+// 0 when unknown.
 func (r *editorRun) serverCPU() float64 {
 	if r.cfg.serverPID == 0 {
 		return 0
 	}
-	s, err := cpuSeconds(r.cfg.serverPID)
-	if err != nil {
-		r.log.Warn("loadgen: server CPU time", "err", err)
-		return 0
+	var sum float64
+	for _, pid := range append([]int{r.cfg.serverPID}, r.cfg.morePIDs...) {
+		s, err := cpuSeconds(pid)
+		if err != nil {
+			r.log.Warn("loadgen: server CPU time", "err", err)
+			return 0
+		}
+		sum += s
 	}
-	return s
+	return sum
 }
 
 // ownCPU returns this process's CPU seconds so far, 0 when unknown.
@@ -131,6 +140,9 @@ func ownCPU() float64 {
 type editor struct {
 	conn *client.Conn
 	doc  *client.Doc
+	// inst names the server instance the connection landed on (the
+	// config's instance header), "" when not known.
+	inst string
 }
 
 func (r *editorRun) docID(i int) string { return fmt.Sprintf("d%d", i) }
@@ -149,32 +161,95 @@ func (r *editorRun) createDocs(ctx context.Context, n int) error {
 	return nil
 }
 
+// dialEditor opens one editor connection. Its callbacks record when each
+// of its ops leaves and, for ops of other editors, the delivery latency
+// (also as a cross-instance sample when sender and receiver are known to
+// sit on different instances).
+func (r *editorRun) dialEditor(ctx context.Context) (*client.Conn, string, error) {
+	var inst atomic.Pointer[string]
+	c, err := client.Dial(ctx, r.cfg.url, client.Options{
+		Registry: r.reg, Logger: r.log,
+		OnSent: func(s client.SentOp) {
+			if !s.Resend {
+				r.sent.put(opID{s.Src, s.Seq}, sentOp{time.Now(), inst.Load()})
+			}
+		},
+		OnOp: func(op client.RemoteOp) {
+			s, ok := r.sent.get(opID{op.Src, op.Seq})
+			if !ok {
+				return
+			}
+			d := time.Since(s.at)
+			r.deliver.add(d)
+			if mine := inst.Load(); s.inst != nil && mine != nil && *s.inst != *mine {
+				r.cross.add(d)
+			}
+		},
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	name := ""
+	if r.cfg.instanceHeader != "" {
+		name = c.UpgradeHeader(r.cfg.instanceHeader)
+		inst.Store(&name)
+	}
+	return c, name, nil
+}
+
+// connectEditors opens per editors for each of docs documents and
+// subscribes them. With an instance header and instances > 1, editor j of
+// every document is placed on instance j mod instances (instances are
+// numbered in the order they are first seen): connections that land on an
+// instance no free place wants are closed and dialled again, a bounded
+// number of times.
 func (r *editorRun) connectEditors(ctx context.Context, docs, per int) ([]editor, error) {
-	var out []editor
-	for i := range docs * per {
-		c, err := client.Dial(ctx, r.cfg.url, client.Options{
-			Registry: r.reg, Logger: r.log,
-			OnSent: func(s client.SentOp) {
-				if !s.Resend {
-					r.sent.put(opID{s.Src, s.Seq}, time.Now())
-				}
-			},
-			OnOp: func(op client.RemoteOp) {
-				if t, ok := r.sent.get(opID{op.Src, op.Seq}); ok {
-					r.deliver.add(time.Since(t))
-				}
-			},
-		})
-		if err != nil {
-			return out, fmt.Errorf("editor %d: %w", i, err)
+	n := docs * per
+	want := map[int][]int{} // instance index -> free editor slots
+	for i := range n {
+		k := 0
+		if r.cfg.instanceHeader != "" && r.cfg.instances > 1 {
+			k = (i / docs) % r.cfg.instances
 		}
+		want[k] = append(want[k], i)
+	}
+	slots := make([]editor, n)
+	var out []editor
+	index := map[string]int{}
+	for dials := 0; len(out) < n; dials++ {
+		if dials >= 4*n+20 {
+			return out, fmt.Errorf("placing %d editors over %d instances took more than %d connections (seen %v)", n, r.cfg.instances, dials, index)
+		}
+		c, name, err := r.dialEditor(ctx)
+		if err != nil {
+			return out, fmt.Errorf("editor %d: %w", len(out), err)
+		}
+		k := 0
+		if r.cfg.instanceHeader != "" && r.cfg.instances > 1 {
+			if name == "" {
+				c.Close()
+				return out, fmt.Errorf("the upgrade response has no %s header", r.cfg.instanceHeader)
+			}
+			var seen bool
+			if k, seen = index[name]; !seen {
+				k = len(index)
+				index[name] = k
+			}
+		}
+		if len(want[k]) == 0 {
+			c.Close()
+			continue
+		}
+		i := want[k][0]
+		want[k] = want[k][1:]
 		d := c.Get(r.coll, r.docID(i%docs))
-		out = append(out, editor{c, d})
+		slots[i] = editor{c, d, name}
+		out = append(out, slots[i])
 		if err := d.Subscribe(ctx); err != nil {
 			return out, fmt.Errorf("editor %d subscribe: %w", i, err)
 		}
 	}
-	return out, nil
+	return slots, nil
 }
 
 // edit is one editor's closed loop, bounded by the deadline and the shared
@@ -213,5 +288,7 @@ func (r *editorRun) result(docs, editors int, elapsed time.Duration) result {
 	res.AckP50Ms, res.AckP99Ms = ms(p50), ms(p99)
 	n, p50, p99 := r.deliver.quantiles()
 	res.Deliveries, res.DeliverP50Ms, res.DeliverP99Ms = n, ms(p50), ms(p99)
+	n, p50, p99 = r.cross.quantiles()
+	res.CrossDeliveries, res.CrossP50Ms, res.CrossP99Ms = n, ms(p50), ms(p99)
 	return res
 }
