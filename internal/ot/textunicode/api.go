@@ -57,7 +57,27 @@ func (Type) Transform(op, other any, side ot.Side) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return boxed(transform(a, b, side == ot.Left))
+	if x, ok := asEdit(a); ok {
+		if y, ok := asEdit(b); ok {
+			if e, same, ok := transformEdits(x, y, side == ot.Left); ok {
+				if same && isOp(op) {
+					return op, nil // ops are immutable: share it
+				}
+				return e.op(), nil
+			}
+		}
+	}
+	return boxed(transformAll(a, b, side == ot.Left))
+}
+
+// isOp reports whether v is an op value of this package (rather than a
+// JSON tree, which may carry a different shape or a caller's later edits).
+func isOp(v any) bool {
+	switch v.(type) {
+	case Op, *Op:
+		return true
+	}
+	return false
 }
 
 // boxed returns a result as the Type methods do: as *Op (boxing a pointer
