@@ -39,6 +39,11 @@ func (Type) Create(data any) (any, error) { return create(data) }
 
 // Apply returns snapshot (a string) with op applied.
 func (Type) Apply(snapshot, op any) (any, error) {
+	if e, ok := editOf(op); ok {
+		if s, ok := snapshot.(string); ok {
+			return boxedString(applyEdit(s, &e))
+		}
+	}
 	o, err := parse(op)
 	if err != nil {
 		return nil, err
@@ -49,6 +54,16 @@ func (Type) Apply(snapshot, op any) (any, error) {
 // Transform returns op transformed over other. On a tie the Left op's
 // insert goes first.
 func (Type) Transform(op, other any, side ot.Side) (any, error) {
+	if x, ok := editOf(op); ok {
+		if y, ok := editOf(other); ok {
+			if e, same, ok := transformEdits(&x, &y, side == ot.Left); ok {
+				if same && isOp(op) {
+					return op, nil // ops are immutable: share it
+				}
+				return &e, nil
+			}
+		}
+	}
 	a, err := parse(op)
 	if err != nil {
 		return nil, err
@@ -57,24 +72,22 @@ func (Type) Transform(op, other any, side ot.Side) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if x, ok := asEdit(a); ok {
-		if y, ok := asEdit(b); ok {
-			if e, same, ok := transformEdits(x, y, side == ot.Left); ok {
-				if same && isOp(op) {
-					return op, nil // ops are immutable: share it
-				}
-				return e.op(), nil
-			}
-		}
-	}
 	return boxed(transformAll(a, b, side == ot.Left))
+}
+
+// boxedString returns Apply's result as an interface value.
+func boxedString(s string, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // isOp reports whether v is an op value of this package (rather than a
 // JSON tree, which may carry a different shape or a caller's later edits).
 func isOp(v any) bool {
 	switch v.(type) {
-	case Op, *Op:
+	case Op, *Op, *edit:
 		return true
 	}
 	return false
@@ -117,6 +130,13 @@ func TransformSide(op, other, side any) (Op, error) {
 
 // Compose returns one op with the effect of a followed by b.
 func (Type) Compose(a, b any) (any, error) {
+	if x, ok := editOf(a); ok {
+		if y, ok := editOf(b); ok {
+			if e, ok := composeEdits(&x, &y); ok {
+				return e.composeResult(), nil
+			}
+		}
+	}
 	x, err := parse(a)
 	if err != nil {
 		return nil, err
@@ -125,7 +145,7 @@ func (Type) Compose(a, b any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return boxed(compose(x, y))
+	return boxed(composeAll(x, y))
 }
 
 // Normalize returns the reference's normalize(op): no-op components

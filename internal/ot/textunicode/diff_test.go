@@ -165,16 +165,27 @@ func genCase(r *rand.Rand, cb *caseBuilder) string {
 // genEditCase is genCase for single-edit ops.
 func genEditCase(r *rand.Rand, cb *caseBuilder, doc string) string {
 	rawA, a, docA := genEdit(r, doc, -1)
-	_, b, docB := genEdit(r, doc, editAt(a))
-	_, c, _ := genEdit(r, docA, editAt(a)+r.IntN(3))
-	cb.add("apply", doc, a)
-	cb.add("apply", doc, b)
-	bl, _ := cb.add("transform", b, a, "left")
-	br, _ := cb.add("transform", b, a, "right")
-	al, _ := cb.add("transform", a, b, "left")
-	ar, _ := cb.add("transform", a, b, "right")
-	ab, _ := cb.add("compose", a, br)
-	cb.add("compose", a, c)
+	rawB, b, docB := genEdit(r, doc, editAt(a))
+	rawC, c, _ := genEdit(r, docA, editAt(a)+r.IntN(3))
+	// Ops arrive as JSON trees or as the Type's own values.
+	form := func(raw []any, op Op) any {
+		if r.IntN(2) == 0 {
+			return raw
+		}
+		return op
+	}
+	cb.add("apply", doc, form(rawA, a))
+	cb.add("apply", doc, form(rawB, b))
+	bl, _ := cb.add("transform", form(rawB, b), form(rawA, a), "left")
+	br, _ := cb.add("transform", form(rawB, b), form(rawA, a), "right")
+	al, _ := cb.add("transform", form(rawA, a), form(rawB, b), "left")
+	ar, _ := cb.add("transform", form(rawA, a), form(rawB, b), "right")
+	ab, _ := cb.add("compose", form(rawA, a), br)
+	cb.add("compose", form(rawA, a), form(rawC, c))
+	// Results (single edits come back as the fast path's own value) are
+	// ops too.
+	cb.add("apply", docA, br)
+	cb.add("transform", bl, ar, "left")
 	extraCalls(r, cb, doc, rawA, a, b)
 	if msg := fastMatchesGeneral(a, b, c); msg != "" {
 		return msg

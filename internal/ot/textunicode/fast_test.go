@@ -1,8 +1,11 @@
 package textunicode
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/weftdev/weft/internal/ot"
 )
 
 // TestEditGeneratorCoversFastPaths makes sure the single-edit generator,
@@ -24,11 +27,11 @@ func TestEditGeneratorCoversFastPaths(t *testing.T) {
 			t.Fatalf("generated ops %v, %v, %v do not all have the single-edit shape", a, b, c)
 		}
 		for _, left := range []bool{true, false} {
-			_, same, ok := transformEdits(x, y, left)
+			_, same, ok := transformEdits(&x, &y, left)
 			counts[transformBranch(x, y, same, ok)]++
 		}
-		if _, ok := composeEdits(x, z); ok {
-			counts["compose "+kindName(x.c)+"+"+kindName(z.c)]++
+		if _, ok := composeEdits(&x, &z); ok {
+			counts["compose "+kindName(&x)+"+"+kindName(&z)]++
 		} else {
 			counts["compose fallback"]++
 		}
@@ -48,15 +51,15 @@ func TestEditGeneratorCoversFastPaths(t *testing.T) {
 	t.Logf("%v", counts)
 }
 
-func kindName(c Component) string {
-	if c.k == kInsert {
+func kindName(e *edit) string {
+	if e.isInsert() {
 		return "ins"
 	}
 	return "del"
 }
 
 func transformBranch(x, y edit, same, ok bool) string {
-	name := kindName(x.c) + "/" + kindName(y.c)
+	name := kindName(&x) + "/" + kindName(&y)
 	switch {
 	case !ok:
 		return name + " fallback"
@@ -64,4 +67,48 @@ func transformBranch(x, y edit, same, ok bool) string {
 		return name + " same"
 	}
 	return name + " moved"
+}
+
+// TestEditResultIsAnOp checks that the fast path's result value (*edit)
+// is accepted by every function exactly as the Op it stands for.
+func TestEditResultIsAnOp(t *testing.T) {
+	typ := New()
+	doc := "héllo 😀 world"
+	for _, e := range []edit{
+		{at: 3, s: "x😀"}, {s: "ab"}, {at: 2, del: 3}, {del: 1}, {at: 6, del: delText, s: "😀"},
+	} {
+		op := e.appendTo(nil)
+		ev := &e
+		if got, want := enc(t, ev), op.String(); got != want {
+			t.Errorf("%v encodes as %s, want %s", op, got, want)
+		}
+		pairs := []struct {
+			name string
+			got  func(v any) (any, error)
+		}{
+			{"apply", func(v any) (any, error) { return typ.Apply(doc, v) }},
+			{"validate", func(v any) (any, error) { return nil, typ.Validate(doc, v) }},
+			{"normalize", typ.Normalize},
+			{"invert", typ.Invert},
+			{"makeInvertible", func(v any) (any, error) { return MakeInvertible(v, doc) }},
+			{"stripInvertible", func(v any) (any, error) { return StripInvertible(v) }},
+			{"isNoop", func(v any) (any, error) { return IsNoop(v), nil }},
+			{"checkOp", func(v any) (any, error) { return nil, CheckOp(v) }},
+			{"transformPosition", func(v any) (any, error) { return TransformPosition(4, v) }},
+			{"transform", func(v any) (any, error) { return typ.Transform(v, Op{Skip(1), Delete(2)}, ot.Left) }},
+			{"transformOther", func(v any) (any, error) { return typ.Transform(Op{Skip(4), Insert("q")}, v, ot.Right) }},
+			{"compose", func(v any) (any, error) { return typ.Compose(v, Op{Skip(1), Insert("z")}) }},
+		}
+		for _, p := range pairs {
+			got, err1 := p.got(ev)
+			want, err2 := p.got(op)
+			g, w := fmt.Sprintf("%v", err1), fmt.Sprintf("%v", err2)
+			if err1 == nil && err2 == nil {
+				g, w = enc(t, got), enc(t, want)
+			}
+			if g != w {
+				t.Errorf("%s(%v): edit gives %s, Op gives %s", p.name, op, g, w)
+			}
+		}
+	}
 }

@@ -10,7 +10,7 @@ import (
 func transform(op1, op2 Op, left bool) (*Op, error) {
 	if x, ok := asEdit(op1); ok {
 		if y, ok := asEdit(op2); ok {
-			if e, _, ok := transformEdits(x, y, left); ok {
+			if e, _, ok := transformEdits(&x, &y, left); ok {
 				return e.op(), nil
 			}
 		}
@@ -109,7 +109,7 @@ func drain(b *builder, t *taker) error {
 func compose(op1, op2 Op) (*Op, error) {
 	if x, ok := asEdit(op1); ok {
 		if y, ok := asEdit(op2); ok {
-			if e, ok := composeEdits(x, y); ok {
+			if e, ok := composeEdits(&x, &y); ok {
 				return e.composeOp(), nil
 			}
 		}
