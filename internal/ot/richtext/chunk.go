@@ -72,13 +72,15 @@ type builder struct {
 	out  *Delta // the Delta delta() fills
 }
 
-// newBuilder returns a builder whose result will be d; capacity is a
-// guess at the number of elements.
-func newBuilder(d *Delta, capacity int) builder {
-	if capacity <= len(d.inline) {
-		return builder{tail: d.inline[:0], out: d}
+// newBuilder returns a builder for a new Delta; capacity is a guess at
+// the number of elements. A short result's elements are allocated with
+// its Delta.
+func newBuilder(capacity int) builder {
+	if capacity <= 4 {
+		x := &delta4{}
+		return builder{tail: x.ops[:0], out: &x.d}
 	}
-	return builder{tail: make([]Op, 0, min(capacity, chunkMax+2)), out: d}
+	return builder{tail: make([]Op, 0, min(capacity, chunkMax+2)), out: &Delta{}}
 }
 
 // last returns the last element, if any.

@@ -159,7 +159,19 @@ func parseOp(v any, i int) (Op, error) {
 	}
 	var o Op
 	var err error
-	if val, ok := m["insert"]; ok {
+	if len(m) == 1 {
+		// One key: look the kinds up in order of how common they are in
+		// ops (the order cannot change the result).
+		if val, ok := m["retain"]; ok {
+			err = o.setCount("retain", val)
+		} else if val, ok := m["insert"]; ok {
+			err = o.setInsert(val)
+		} else if val, ok := m["delete"]; ok {
+			err = o.setCount("delete", val)
+		} else {
+			err = errNoKind(m)
+		}
+	} else if val, ok := m["insert"]; ok {
 		err = o.setInsert(val)
 	} else if val, ok := m["retain"]; ok {
 		err = o.setCount("retain", val)

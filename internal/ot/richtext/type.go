@@ -52,6 +52,13 @@ func (Type) Compose(a, b any) (any, error) { return Compose(a, b) }
 
 // Compose is the *Delta-typed form of Type.Compose and Type.Apply.
 func Compose(a, b any) (*Delta, error) {
+	if x, ok := editOf(a); ok {
+		if y, ok := editOf(b); ok {
+			if r, ok := composeEdits(&x, &y); ok {
+				return r.delta(), nil
+			}
+		}
+	}
 	x, err := toOps(a)
 	if err != nil {
 		return nil, err
@@ -80,6 +87,13 @@ func (Type) Transform(op, other any, side ot.Side) (any, error) {
 
 // Transform is the *Delta-typed form of Type.Transform.
 func Transform(op, other any, side ot.Side) (*Delta, error) {
+	if x, ok := editOf(op); ok {
+		if y, ok := editOf(other); ok {
+			if r, ok := transformEdits(&x, &y, side == ot.Left); ok {
+				return r.delta(), nil
+			}
+		}
+	}
 	// Short ops are parsed on the stack: transform keeps nothing of them
 	// but copies of their elements.
 	var bufX, bufY [4]Op
