@@ -7,7 +7,7 @@ package richtext
 // compose is Delta#compose: a followed by b.
 func compose(a, b []chunk) (*Delta, error) {
 	thisIter, otherIter := newIterator(a), newIterator(b)
-	out := newBuilder(max(countOps(a), countOps(b))+2)
+	out := newBuilder(max(countOps(a), countOps(b)) + 2)
 	if len(a) > 1 {
 		out.done = make([]chunk, 0, len(a)+2)
 	}
@@ -101,7 +101,7 @@ func iterErr(a, b *iterator) error {
 // priority, this is taken to have happened first.
 func transform(this, other []chunk, priority bool) (*Delta, error) {
 	thisIter, otherIter := newIterator(this), newIterator(other)
-	out := newBuilder(countOps(other)+2)
+	out := newBuilder(countOps(other) + 2)
 	for thisIter.hasNext() || otherIter.hasNext() {
 		if thisIter.peekType() == kindText && (priority || otherIter.peekType() != kindText) {
 			out.retain(thisIter.next(0).n, nil)
