@@ -9,7 +9,8 @@ func compose(a, b []chunk) (*Delta, error) {
 	thisIter, otherIter := newIterator(a), newIterator(b)
 	out := newBuilder(max(countOps(a), countOps(b)) + 2)
 	if len(a) > 1 {
-		out.done = make([]chunk, 0, len(a)+2)
+		// Room for a's chunks plus the pieces an edit cuts one into.
+		out.done = make([]chunk, 0, len(a)+4)
 	}
 	composeLeadingRetain(&out, &thisIter, &otherIter)
 	for thisIter.hasNext() || otherIter.hasNext() {

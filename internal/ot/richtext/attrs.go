@@ -88,8 +88,8 @@ func composeAttrs(a, b map[string]any, keepNull bool) map[string]any {
 		}
 		return a
 	}
-	if len(a) == 0 && (keepNull || !hasNull(b)) {
-		return b
+	if (keepNull || !hasNull(b)) && (len(a) == 0 || keysWithin(a, b)) {
+		return b // the result has exactly b's keys and values
 	}
 	out := make(map[string]any, len(a)+len(b))
 	for k, v := range b {
@@ -106,6 +106,19 @@ func composeAttrs(a, b map[string]any, keepNull bool) map[string]any {
 		return nil
 	}
 	return out
+}
+
+// keysWithin reports whether every key of a is also a key of b.
+func keysWithin(a, b map[string]any) bool {
+	if len(a) > len(b) {
+		return false
+	}
+	for k := range a {
+		if _, ok := b[k]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func hasNull(m map[string]any) bool {

@@ -12,8 +12,8 @@ type Delta struct {
 	one    [1]chunk // backing for chunks when there is only one
 }
 
-// delta2 and delta4 hold a short result's Delta and its elements in one
-// allocation.
+// delta2, delta4 and delta8 hold a result's Delta and its (first)
+// elements in one allocation.
 type delta2 struct {
 	d   Delta
 	ops [2]Op
@@ -22,6 +22,11 @@ type delta2 struct {
 type delta4 struct {
 	d   Delta
 	ops [4]Op
+}
+
+type delta8 struct {
+	d   Delta
+	ops [8]Op
 }
 
 // smallDelta returns a new Delta holding a copy of ops (at most four), in

@@ -72,6 +72,14 @@ func editOf(v any) (ed edit, ok bool) {
 	return ed, ed.valid()
 }
 
+// appendTo appends ed's elements to ops.
+func (ed *edit) appendTo(ops []Op) []Op {
+	if ed.at > 0 {
+		ops = append(ops, Op{kind: kindRetain, n: ed.at})
+	}
+	return append(ops, ed.e)
+}
+
 // parseElem is parseOp for the elements that end single edits, writing
 // into o; false means "not this shape", not an error.
 func parseElem(v any, o *Op) bool {
