@@ -14,9 +14,10 @@ const (
 )
 
 // Type is the text-unicode OT type. Its snapshots are Go strings; its ops
-// are accepted as JSON trees, Op or *Op values. Its methods return ops as
-// *Op (a pointer boxes without allocating); the package's functions return
-// Op values.
+// are accepted as JSON trees, Op or *Op values, or the values its methods
+// return. Its methods return ops as *Op or, for single-edit results, as a
+// compact value of the package's own (pointers box without allocating);
+// the package's functions return Op values.
 type Type struct{}
 
 // New returns the text-unicode type.
