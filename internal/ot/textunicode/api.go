@@ -61,7 +61,8 @@ func (Type) Transform(op, other any, side ot.Side) (any, error) {
 				if same && isOp(op) {
 					return op, nil // ops are immutable: share it
 				}
-				return &e, nil
+				r := e // only a result escapes to the heap
+				return &r, nil
 			}
 		}
 	}

@@ -238,7 +238,8 @@ func (e edit) composeResult() any {
 	if e.s == "" {
 		return &Op{}
 	}
-	return &e
+	r := e // only a result escapes to the heap
+	return &r
 }
 
 // composeOp returns composeEdits' result as a new result op.
