@@ -7,9 +7,10 @@ package richtext
 // compose is Delta#compose: a followed by b.
 func compose(a, b []chunk) (*Delta, error) {
 	thisIter, otherIter := newIterator(a), newIterator(b)
-	out := newBuilder(&Delta{}, max(countOps(a), countOps(b))+2)
+	out := newBuilder(max(countOps(a), countOps(b)) + 2)
 	if len(a) > 1 {
-		out.done = make([]chunk, 0, len(a)+2)
+		// Room for a's chunks plus the pieces an edit cuts one into.
+		out.done = make([]chunk, 0, len(a)+4)
 	}
 	composeLeadingRetain(&out, &thisIter, &otherIter)
 	for thisIter.hasNext() || otherIter.hasNext() {
@@ -101,7 +102,7 @@ func iterErr(a, b *iterator) error {
 // priority, this is taken to have happened first.
 func transform(this, other []chunk, priority bool) (*Delta, error) {
 	thisIter, otherIter := newIterator(this), newIterator(other)
-	out := newBuilder(&Delta{}, countOps(other)+2)
+	out := newBuilder(countOps(other) + 2)
 	for thisIter.hasNext() || otherIter.hasNext() {
 		if thisIter.peekType() == kindText && (priority || otherIter.peekType() != kindText) {
 			out.retain(thisIter.next(0).n, nil)
@@ -171,7 +172,7 @@ func slice(ops []chunk, start, end int) ([]Op, error) {
 
 // invert is Delta#invert(base): the op that undoes ops applied to base.
 func invert(ops, base []chunk) (*Delta, error) {
-	out := newBuilder(&Delta{}, countOps(ops))
+	out := newBuilder(countOps(ops))
 	baseIndex := 0
 	for _, o := range flatten(ops) {
 		switch {

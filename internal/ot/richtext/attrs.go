@@ -1,5 +1,7 @@
 package richtext
 
+import "reflect"
+
 // Attribute maps follow quill-delta's AttributeMap. A nil map is "absent";
 // a non-nil map, even empty, is present. Maps are never modified after
 // they are built: every function here returns a new map or one of its
@@ -40,6 +42,11 @@ func jsonEqual(a, b any) bool {
 	return false
 }
 
+// sameMap reports whether a and b are the same map object.
+func sameMap(a, b map[string]any) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
+
 func number(v any) (float64, bool) {
 	switch x := v.(type) {
 	case float64:
@@ -54,6 +61,9 @@ func number(v any) (float64, bool) {
 func mapEqual(a, b map[string]any) bool {
 	if len(a) != len(b) {
 		return false
+	}
+	if sameMap(a, b) {
+		return true // results share their inputs' maps, so this is common
 	}
 	for k, va := range a {
 		vb, ok := b[k]
@@ -88,8 +98,13 @@ func composeAttrs(a, b map[string]any, keepNull bool) map[string]any {
 		}
 		return a
 	}
-	if len(a) == 0 && (keepNull || !hasNull(b)) {
-		return b
+	if keepNull || !hasNull(b) {
+		if len(a) == 0 || keysWithin(a, b) {
+			return b // the result has exactly b's keys and values
+		}
+		if within(b, a) {
+			return a // b only repeats what a says
+		}
 	}
 	out := make(map[string]any, len(a)+len(b))
 	for k, v := range b {
@@ -106,6 +121,34 @@ func composeAttrs(a, b map[string]any, keepNull bool) map[string]any {
 		return nil
 	}
 	return out
+}
+
+// keysWithin reports whether every key of a is also a key of b.
+func keysWithin(a, b map[string]any) bool {
+	if len(a) > len(b) {
+		return false
+	}
+	for k := range a {
+		if _, ok := b[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// within reports whether every entry of b is also in a, with an equal
+// value.
+func within(b, a map[string]any) bool {
+	if len(b) > len(a) {
+		return false
+	}
+	for k, vb := range b {
+		va, ok := a[k]
+		if !ok || !jsonEqual(va, vb) {
+			return false
+		}
+	}
+	return true
 }
 
 func hasNull(m map[string]any) bool {

@@ -72,13 +72,16 @@ type builder struct {
 	out  *Delta // the Delta delta() fills
 }
 
-// newBuilder returns a builder whose result will be d; capacity is a
-// guess at the number of elements.
-func newBuilder(d *Delta, capacity int) builder {
-	if capacity <= len(d.inline) {
-		return builder{tail: d.inline[:0], out: d}
+// newBuilder returns a builder for a new Delta; capacity is a guess at
+// the number of elements. The first elements' room is allocated with the
+// Delta (the tail grows by append beyond it).
+func newBuilder(capacity int) builder {
+	if capacity <= 4 {
+		x := &delta4{}
+		return builder{tail: x.ops[:0], out: &x.d}
 	}
-	return builder{tail: make([]Op, 0, min(capacity, chunkMax+2)), out: d}
+	x := &delta8{}
+	return builder{tail: x.ops[:0], out: &x.d}
 }
 
 // last returns the last element, if any.
@@ -93,17 +96,33 @@ func (b *builder) last() (Op, bool) {
 	return Op{}, false
 }
 
-// unseal moves the last sealed chunk back into the tail (copying it), so
-// push can see and merge with the elements before the tail.
+// unseal moves the last two elements of the last sealed chunk back into
+// the tail (copying them), so push can see and merge with the elements
+// before the tail: push looks at no more than the last two. The rest of
+// the chunk stays shared.
 func (b *builder) unseal() {
 	n := len(b.done)
 	if n == 0 {
 		return
 	}
 	prev := b.done[n-1].ops
-	tail := make([]Op, 0, len(prev)+len(b.tail)+2)
-	b.tail = append(append(tail, prev...), b.tail...)
-	b.done = b.done[:n-1]
+	keep := max(len(prev)-2, 0)
+	moved := prev[keep:]
+	if need := len(moved) + len(b.tail); need <= cap(b.tail) {
+		// Room in the tail: shift it and put the elements in front.
+		old := len(b.tail)
+		b.tail = b.tail[:need]
+		copy(b.tail[len(moved):], b.tail[:old])
+		copy(b.tail, moved)
+	} else {
+		tail := make([]Op, 0, need+4)
+		b.tail = append(append(tail, moved...), b.tail...)
+	}
+	if keep > 0 {
+		b.done[n-1] = newChunk(prev[:keep])
+	} else {
+		b.done = b.done[:n-1]
+	}
 }
 
 // seal closes the tail as a chunk, keeping its last keep elements open.
@@ -141,14 +160,16 @@ func (b *builder) appendChunk(c chunk) {
 	}
 }
 
-// appendView appends elements without merging, copying them into the
-// tail when they fit and sharing them as a chunk otherwise.
+// appendView appends elements without merging: a few are copied into the
+// tail, more are shared as a chunk of their own (so applying an edit to a
+// large document copies only the elements it changes).
 func (b *builder) appendView(ops []Op) {
-	if len(b.tail)+len(ops) <= chunkMax {
+	if len(ops) < chunkMin && len(b.tail)+len(ops) <= chunkMax {
 		b.tail = append(b.tail, ops...)
 		return
 	}
-	b.appendChunk(newChunk(ops))
+	b.seal(0)
+	b.done = append(b.done, newChunk(ops))
 }
 
 // appendChunks appends every chunk's elements without merging: the first

@@ -10,7 +10,41 @@ package richtext
 type Delta struct {
 	chunks []chunk
 	one    [1]chunk // backing for chunks when there is only one
-	inline [4]Op    // backing for the elements of a short result
+}
+
+// delta2, delta4 and delta8 hold a result's Delta and its (first)
+// elements in one allocation.
+type delta2 struct {
+	d   Delta
+	ops [2]Op
+}
+
+type delta4 struct {
+	d   Delta
+	ops [4]Op
+}
+
+type delta8 struct {
+	d   Delta
+	ops [8]Op
+}
+
+// smallDelta returns a new Delta holding a copy of ops (at most four), in
+// one allocation of the size they need.
+func smallDelta(ops []Op) *Delta {
+	var d *Delta
+	var dst []Op
+	if len(ops) <= 2 {
+		x := &delta2{}
+		d, dst = &x.d, x.ops[:len(ops)]
+	} else {
+		x := &delta4{}
+		d, dst = &x.d, x.ops[:len(ops)]
+	}
+	copy(dst, ops)
+	d.one[0] = newChunk(dst)
+	d.chunks = d.one[:]
+	return d
 }
 
 // newDelta returns a Delta holding cs, without allocating a chunk list for

@@ -20,9 +20,19 @@ const regressionFile = "testdata/regressions.jsonl"
 type diffCase struct {
 	doc, a, b []any
 	numbers   bool // uses numeric embeds, which Validate refuses
+	// typed, in single-edit cases, is an edit made on apply(doc, a) next
+	// to or inside a's change, composed with a.
+	typed []any
 }
 
+// genCase returns a case; a third are single edits close together (the
+// shape of the fast paths).
 func genCase(r *rand.Rand) diffCase {
+	if r.IntN(3) == 0 {
+		c, typed := genEditCase(r)
+		c.typed = typed
+		return c
+	}
 	numbers := r.IntN(10) == 0
 	doc := genDoc(r, numbers)
 	return diffCase{doc: doc, a: genOp(r, doc, numbers), b: genOp(r, doc, numbers), numbers: numbers}
@@ -156,6 +166,12 @@ func buildCase(r *rand.Rand, c diffCase, note string, bt *batch) {
 		viaSteps, _ := typ.Apply(docA, bR)
 		if !sameDoc(viaCompose, viaSteps) {
 			fail("apply(doc, compose(a, b')) != apply(apply(doc, a), b'): doc %s a %s b %s", js(c.doc), js(c.a), js(c.b))
+		}
+	}
+	if c.typed != nil {
+		add("compose", c.a, c.typed)
+		if msg := fastMatchesGeneral(c.a, c.b, c.typed); msg != "" {
+			fail("%s", msg)
 		}
 	}
 	addExtra(r, c, ab, bR, add)

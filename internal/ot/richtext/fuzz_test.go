@@ -14,7 +14,8 @@ func fuzzSeeds(f *testing.F) {
 }
 
 // FuzzTransform checks TP1 on a generated document and two concurrent
-// ops, with the naive model computing both sides' documents.
+// ops, with the naive model computing both sides' documents, and that the
+// fast paths agree with the general algorithm.
 func FuzzTransform(f *testing.F) {
 	fuzzSeeds(f)
 	typ := New()
@@ -42,24 +43,44 @@ func FuzzTransform(f *testing.F) {
 				t.Fatalf("TP1 fails (a side %v): doc %s a %s b %s", side, js(c.doc), js(c.a), js(c.b))
 			}
 		}
+		typed := c.typed
+		if typed == nil {
+			typed = c.b
+		}
+		if msg := fastMatchesGeneral(c.a, c.b, typed); msg != "" {
+			t.Fatal(msg)
+		}
 	})
 }
 
 // FuzzCompose checks apply(apply(s, a), b) == apply(s, compose(a, b)), and
-// that Apply agrees with the model.
+// that Apply agrees with the model; for single edits, that the fast paths
+// agree with the general algorithm.
 func FuzzCompose(f *testing.F) {
 	fuzzSeeds(f)
 	typ := New()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r := newFuzzRand(data)
 		numbers := r.IntN(10) == 0
-		s := genDoc(r, numbers)
-		a := genOp(r, s, numbers)
+		var s, a, b []any
+		if r.IntN(3) == 0 {
+			// Single edits, composed as typing does (the fast path).
+			c, typed := genEditCase(r)
+			s, a, b, numbers = c.doc, c.a, typed, false
+			if msg := fastMatchesGeneral(a, c.b, b); msg != "" {
+				t.Fatal(msg)
+			}
+		} else {
+			s = genDoc(r, numbers)
+			a = genOp(r, s, numbers)
+		}
 		sa, err := typ.Apply(s, a)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b := genOp(r, tree(sa).(map[string]any)["ops"].([]any), numbers)
+		if b == nil {
+			b = genOp(r, tree(sa).(map[string]any)["ops"].([]any), numbers)
+		}
 		sab, err1 := typ.Apply(sa, b)
 		ab, err2 := typ.Compose(a, b)
 		if err1 != nil || err2 != nil {

@@ -1,9 +1,11 @@
 package richtext
 
 import (
+	"fmt"
 	"math/rand/v2"
 
 	"github.com/weftdev/weft/internal/oracle"
+	"github.com/weftdev/weft/internal/ot"
 )
 
 // The generator makes valid (document, op) inputs in the shapes of the
@@ -221,4 +223,101 @@ func docLength(doc []any) int {
 		n += w
 	}
 	return n
+}
+
+// genEdit returns a single-edit op on doc (a plain retain, then one
+// insert, embed, delete or format), the shape Transform's and Compose's
+// fast paths take. near, when at least 0, places it within two code
+// points of that code point index, so that edits collide often. typing
+// makes it a plain text insert. It also returns the code point index.
+func genEdit(r *rand.Rand, doc []any, near int, typing bool) ([]any, int) {
+	w := units(doc)
+	pos := r.IntN(len(w) + 1)
+	if near >= 0 {
+		pos = min(len(w), max(0, near+r.IntN(5)-2))
+	}
+	at := 0
+	for _, x := range w[:pos] {
+		at += x
+	}
+	rest := w[pos:]
+	var ops []Op
+	if at > 0 {
+		ops = append(ops, Op{kind: kindRetain, n: at})
+	}
+	take := func() int {
+		u := 0
+		for _, x := range rest[:1+r.IntN(min(len(rest), 4))] {
+			u += x
+		}
+		return u
+	}
+	x := r.IntN(8)
+	switch {
+	case typing || len(rest) == 0 || x < 3:
+		o := textOp(genText(r))
+		if !typing && r.IntN(4) == 0 {
+			o.attrs = genFormat(r, false)
+		}
+		ops = append(ops, o)
+	case x == 3:
+		ops = append(ops, embedOp(genEmbed(r, false)))
+	case x < 6:
+		ops = append(ops, Op{kind: kindDelete, n: take()})
+	default:
+		attrs := genFormat(r, true)
+		if attrs == nil {
+			attrs = map[string]any{"bold": true}
+		}
+		ops = append(ops, Op{kind: kindRetain, n: take(), attrs: attrs})
+	}
+	return opsTree(chunkOps(ops)), pos
+}
+
+// genEditCase returns a case of two single edits close together, and an
+// edit typed on a's result next to or inside a's change (for compose).
+func genEditCase(r *rand.Rand) (c diffCase, typed []any) {
+	doc := genDoc(r, false)
+	a, at := genEdit(r, doc, -1, false)
+	b, _ := genEdit(r, doc, at, false)
+	docA, err := New().Apply(doc, a)
+	if err != nil {
+		panic("genEditCase: " + err.Error()) // a generator bug, not an input
+	}
+	typed, _ = genEdit(r, docTree(docA), at+r.IntN(3), r.IntN(4) > 0)
+	return diffCase{doc: doc, a: a, b: b}, typed
+}
+
+func docTree(d any) []any { return d.(*Delta).Tree()["ops"].([]any) }
+
+// fastMatchesGeneral checks the fast paths against the general algorithm:
+// transforms of a and b both ways and sides, and compose(a, c), must give
+// the same JSON by either route. It returns the first difference, or "".
+func fastMatchesGeneral(a, b, c []any) string {
+	for _, p := range [][2][]any{{a, b}, {b, a}} {
+		for _, side := range []ot.Side{ot.Left, ot.Right} {
+			fast, err1 := Transform(p[0], p[1], side)
+			x, _ := toOps(p[0])
+			y, _ := toOps(p[1])
+			gen, err2 := transform(y, x, side == ot.Left)
+			if msg := sameJSON("transform", p[0], p[1], fast, gen, err1, err2); msg != "" {
+				return msg
+			}
+		}
+	}
+	fast, err1 := Compose(a, c)
+	x, _ := toOps(a)
+	y, _ := toOps(c)
+	gen, err2 := compose(x, y)
+	return sameJSON("compose", a, c, fast, gen, err1, err2)
+}
+
+func sameJSON(fn string, x, y any, fast, gen *Delta, err1, err2 error) string {
+	if (err1 == nil) != (err2 == nil) {
+		return fmt.Sprintf("%s(%s, %s): fast path error %v, general %v", fn, js(x), js(y), err1, err2)
+	}
+	if err1 == nil && js(fast) != js(gen) {
+		return fmt.Sprintf("%s(%s, %s): fast path %s, general %s", fn, js(x), js(y), js(fast), js(gen))
+	}
+	return ""
 }

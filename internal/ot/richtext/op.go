@@ -159,6 +159,47 @@ func parseOp(v any, i int) (Op, error) {
 	}
 	var o Op
 	var err error
+	switch len(m) {
+	case 1:
+		err = o.parseKind(m)
+	case 2:
+		if attrs, ok := m["attributes"]; ok {
+			if err = o.parseKind(m); err == nil {
+				err = o.setAttrs(attrs)
+			}
+		} else {
+			err = o.parseGeneral(m)
+		}
+	default:
+		err = o.parseGeneral(m)
+	}
+	if err != nil {
+		return Op{}, fmt.Errorf("rich-text: op element %d: %w", i, err)
+	}
+	return o, nil
+}
+
+// parseKind reads the kind of an element that has one (other than its
+// attributes), looking the kinds up in order of how common they are in
+// ops: with one kind present the order cannot change the result.
+func (o *Op) parseKind(m map[string]any) error {
+	if val, ok := m["retain"]; ok {
+		return o.setCount("retain", val)
+	}
+	if val, ok := m["insert"]; ok {
+		return o.setInsert(val)
+	}
+	if val, ok := m["delete"]; ok {
+		return o.setCount("delete", val)
+	}
+	return errNoKind(m)
+}
+
+// parseGeneral reads any other element: with no kind, with keys besides a
+// kind and its attributes, or with several kinds (all refused, with an
+// error naming the first problem).
+func (o *Op) parseGeneral(m map[string]any) error {
+	var err error
 	if val, ok := m["insert"]; ok {
 		err = o.setInsert(val)
 	} else if val, ok := m["retain"]; ok {
@@ -168,13 +209,10 @@ func parseOp(v any, i int) (Op, error) {
 	} else {
 		err = errNoKind(m)
 	}
-	if err == nil && len(m) > 1 {
+	if err == nil {
 		err = o.parseMore(m)
 	}
-	if err != nil {
-		return Op{}, fmt.Errorf("rich-text: op element %d: %w", i, err)
-	}
-	return o, nil
+	return err
 }
 
 var errKinds = errors.New("must have exactly one of insert, retain, delete")

@@ -52,16 +52,33 @@ func (Type) Compose(a, b any) (any, error) { return Compose(a, b) }
 
 // Compose is the *Delta-typed form of Type.Compose and Type.Apply.
 func Compose(a, b any) (*Delta, error) {
-	x, err := toOps(a)
-	if err != nil {
+	ea, okA := editOf(a)
+	eb, okB := editOf(b)
+	if okA && okB {
+		if r, ok := composeEdits(&ea, &eb); ok {
+			return r.delta(), nil
+		}
+	}
+	var x []chunk
+	var err error
+	if _, isDelta := a.(*Delta); okA && !isDelta {
+		// Parsed already; compose shares a's elements, so they go on the
+		// heap as parsing would put them.
+		s := &smallList2{}
+		s.c[0] = newChunk(ea.appendTo(s.ops[:0]))
+		x = s.c[:]
+	} else if x, err = toOps(a); err != nil {
 		return nil, err
 	}
 	// A short b is parsed on the stack: compose keeps only copies of its
 	// elements (it shares a's, never b's).
 	var buf [4]Op
 	var one [1]chunk
-	y, short, err := toOpsInto(b, buf[:])
-	if err != nil {
+	var y []chunk
+	var short chunk
+	if okB {
+		short = newChunk(eb.appendTo(buf[:0]))
+	} else if y, short, err = toOpsInto(b, buf[:]); err != nil {
 		return nil, err
 	}
 	if short.ops != nil {
@@ -80,16 +97,28 @@ func (Type) Transform(op, other any, side ot.Side) (any, error) {
 
 // Transform is the *Delta-typed form of Type.Transform.
 func Transform(op, other any, side ot.Side) (*Delta, error) {
+	ex, okX := editOf(op)
+	ey, okY := editOf(other)
+	if okX && okY {
+		if r, ok := transformEdits(&ex, &ey, side == ot.Left); ok {
+			return r.delta(), nil
+		}
+	}
 	// Short ops are parsed on the stack: transform keeps nothing of them
 	// but copies of their elements.
 	var bufX, bufY [4]Op
 	var oneX, oneY [1]chunk
-	x, shortX, err := toOpsInto(op, bufX[:])
-	if err != nil {
+	var x, y []chunk
+	var shortX, shortY chunk
+	var err error
+	if okX {
+		shortX = newChunk(ex.appendTo(bufX[:0]))
+	} else if x, shortX, err = toOpsInto(op, bufX[:]); err != nil {
 		return nil, err
 	}
-	y, shortY, err := toOpsInto(other, bufY[:])
-	if err != nil {
+	if okY {
+		shortY = newChunk(ey.appendTo(bufY[:0]))
+	} else if y, shortY, err = toOpsInto(other, bufY[:]); err != nil {
 		return nil, err
 	}
 	if shortX.ops != nil {

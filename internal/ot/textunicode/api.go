@@ -14,9 +14,10 @@ const (
 )
 
 // Type is the text-unicode OT type. Its snapshots are Go strings; its ops
-// are accepted as JSON trees, Op or *Op values. Its methods return ops as
-// *Op (a pointer boxes without allocating); the package's functions return
-// Op values.
+// are accepted as JSON trees, Op or *Op values, or the values its methods
+// return. Its methods return ops as *Op or, for single-edit results, as a
+// compact value of the package's own (pointers box without allocating);
+// the package's functions return Op values.
 type Type struct{}
 
 // New returns the text-unicode type.
@@ -43,6 +44,11 @@ func (Type) PersistentSnapshots() {}
 
 // Apply returns snapshot (a string) with op applied.
 func (Type) Apply(snapshot, op any) (any, error) {
+	if e, ok := editOf(op); ok {
+		if s, ok := snapshot.(string); ok {
+			return boxedString(applyEdit(s, &e))
+		}
+	}
 	o, err := parse(op)
 	if err != nil {
 		return nil, err
@@ -53,6 +59,17 @@ func (Type) Apply(snapshot, op any) (any, error) {
 // Transform returns op transformed over other. On a tie the Left op's
 // insert goes first.
 func (Type) Transform(op, other any, side ot.Side) (any, error) {
+	if x, ok := editOf(op); ok {
+		if y, ok := editOf(other); ok {
+			if e, same, ok := transformEdits(&x, &y, side == ot.Left); ok {
+				if same && isOp(op) {
+					return op, nil // ops are immutable: share it
+				}
+				r := e // only a result escapes to the heap
+				return &r, nil
+			}
+		}
+	}
 	a, err := parse(op)
 	if err != nil {
 		return nil, err
@@ -61,7 +78,25 @@ func (Type) Transform(op, other any, side ot.Side) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return boxed(transform(a, b, side == ot.Left))
+	return boxed(transformAll(a, b, side == ot.Left))
+}
+
+// boxedString returns Apply's result as an interface value.
+func boxedString(s string, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// isOp reports whether v is an op value of this package (rather than a
+// JSON tree, which may carry a different shape or a caller's later edits).
+func isOp(v any) bool {
+	switch v.(type) {
+	case Op, *Op, *edit:
+		return true
+	}
+	return false
 }
 
 // boxed returns a result as the Type methods do: as *Op (boxing a pointer
@@ -101,6 +136,13 @@ func TransformSide(op, other, side any) (Op, error) {
 
 // Compose returns one op with the effect of a followed by b.
 func (Type) Compose(a, b any) (any, error) {
+	if x, ok := editOf(a); ok {
+		if y, ok := editOf(b); ok {
+			if e, ok := composeEdits(&x, &y); ok {
+				return e.composeResult(), nil
+			}
+		}
+	}
 	x, err := parse(a)
 	if err != nil {
 		return nil, err
@@ -109,7 +151,7 @@ func (Type) Compose(a, b any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return boxed(compose(x, y))
+	return boxed(composeAll(x, y))
 }
 
 // Normalize returns the reference's normalize(op): no-op components

@@ -22,30 +22,34 @@ func starts(w uint64) int {
 	if w&hiBits == 0 {
 		return 8
 	}
-	cont := w &^ (w << 1) & hiBits
-	return 8 - bits.OnesCount64(cont)
+	return 8 - bits.OnesCount64(contMask(w))
 }
 
-// starts32 returns how many of the 32 bytes at i start a code point. The
-// four words' continuation flags (bit 7 of each byte) are shifted into
+// contMask returns bit 7 of each of w's bytes that is a UTF-8
+// continuation byte (10xxxxxx).
+func contMask(w uint64) uint64 { return w &^ (w << 1) & hiBits }
+
+// starts64 returns how many of the 64 bytes at i start a code point. The
+// eight words' continuation flags (bit 7 of each byte) are shifted into
 // distinct bit positions so one popcount counts them all.
-func starts32(s string, i int) int {
-	b := s[i : i+32]
+func starts64(s string, i int) int {
+	b := s[i : i+64]
 	w0, w1, w2, w3 := load64(b, 0), load64(b, 8), load64(b, 16), load64(b, 24)
-	if (w0|w1|w2|w3)&hiBits == 0 {
-		return 32
+	w4, w5, w6, w7 := load64(b, 32), load64(b, 40), load64(b, 48), load64(b, 56)
+	if (w0|w1|w2|w3|w4|w5|w6|w7)&hiBits == 0 {
+		return 64
 	}
-	c := w0&^(w0<<1)&hiBits | (w1&^(w1<<1)&hiBits)>>1 |
-		(w2&^(w2<<1)&hiBits)>>2 | (w3&^(w3<<1)&hiBits)>>3
-	return 32 - bits.OnesCount64(c)
+	c := contMask(w0) | contMask(w1)>>1 | contMask(w2)>>2 | contMask(w3)>>3 |
+		contMask(w4)>>4 | contMask(w5)>>5 | contMask(w6)>>6 | contMask(w7)>>7
+	return 64 - bits.OnesCount64(c)
 }
 
 // cpCount returns the number of code points in s: unicount's strPosToUni
 // for a valid string.
 func cpCount(s string) int {
 	n, i := 0, 0
-	for ; i+32 <= len(s); i += 32 {
-		n += starts32(s, i)
+	for ; i+64 <= len(s); i += 64 {
+		n += starts64(s, i)
 	}
 	for ; i+8 <= len(s); i += 8 {
 		n += starts(load64(s, i))
@@ -62,8 +66,8 @@ func cpCount(s string) int {
 // and how many code points n lies past the end.
 func cpOffset(s string, n int) (off, missing int) {
 	i := 0
-	for ; i+32 <= len(s); i += 32 {
-		k := starts32(s, i)
+	for ; i+64 <= len(s); i += 64 {
+		k := starts64(s, i)
 		if k > n {
 			break
 		}

@@ -136,8 +136,16 @@ func TestDifferential(t *testing.T) {
 
 // genCase generates one (doc, a, b) triple and queues its calls. It
 // returns a description of a Go-only failure (TP1, compose), or "".
+//
+// A third of the cases use single-edit ops, the shape the fast paths
+// take, placed close together so that ties and overlaps are common; they
+// also compose a with an edit made next to or inside a's change, and check
+// the fast paths against the general algorithm.
 func genCase(r *rand.Rand, cb *caseBuilder) string {
 	doc := genDoc(r)
+	if r.IntN(3) == 0 {
+		return genEditCase(r, cb, doc)
+	}
 	rawA, a, docA := genOp(r, doc)
 	_, b, docB := genOp(r, doc)
 	cb.add("apply", doc, a)
@@ -148,6 +156,40 @@ func genCase(r *rand.Rand, cb *caseBuilder) string {
 	ar, _ := cb.add("transform", a, b, "right")
 	ab, _ := cb.add("compose", a, br)
 	extraCalls(r, cb, doc, rawA, a, b)
+	if msg := goChecks(doc, docA, docB, a, b, al, br, ab); msg != "" {
+		return msg
+	}
+	return tp1(doc, docA, docB, bl, ar)
+}
+
+// genEditCase is genCase for single-edit ops.
+func genEditCase(r *rand.Rand, cb *caseBuilder, doc string) string {
+	rawA, a, docA := genEdit(r, doc, -1)
+	rawB, b, docB := genEdit(r, doc, editAt(a))
+	rawC, c, _ := genEdit(r, docA, editAt(a)+r.IntN(3))
+	// Ops arrive as JSON trees or as the Type's own values.
+	form := func(raw []any, op Op) any {
+		if r.IntN(2) == 0 {
+			return raw
+		}
+		return op
+	}
+	cb.add("apply", doc, form(rawA, a))
+	cb.add("apply", doc, form(rawB, b))
+	bl, _ := cb.add("transform", form(rawB, b), form(rawA, a), "left")
+	br, _ := cb.add("transform", form(rawB, b), form(rawA, a), "right")
+	al, _ := cb.add("transform", form(rawA, a), form(rawB, b), "left")
+	ar, _ := cb.add("transform", form(rawA, a), form(rawB, b), "right")
+	ab, _ := cb.add("compose", form(rawA, a), br)
+	cb.add("compose", form(rawA, a), form(rawC, c))
+	// Results (single edits come back as the fast path's own value) are
+	// ops too.
+	cb.add("apply", docA, br)
+	cb.add("transform", bl, ar, "left")
+	extraCalls(r, cb, doc, rawA, a, b)
+	if msg := fastMatchesGeneral(a, b, c); msg != "" {
+		return msg
+	}
 	if msg := goChecks(doc, docA, docB, a, b, al, br, ab); msg != "" {
 		return msg
 	}

@@ -3,6 +3,8 @@ package textunicode
 import (
 	"errors"
 	"fmt"
+
+	"github.com/weftdev/weft/internal/ot"
 )
 
 // callGo runs the Go function the oracle calls fn, with the same JSON
@@ -26,6 +28,11 @@ func callGo(fn string, args []any) (any, error) {
 	case "compose":
 		return typ.Compose(arg(0), arg(1))
 	case "transform":
+		// The Type's method (what the server calls) for a valid side;
+		// TransformSide for the reference's side errors.
+		if side, err := ot.ParseSide(fmt.Sprint(arg(2))); err == nil && (arg(2) == "left" || arg(2) == "right") {
+			return typ.Transform(arg(0), arg(1), side)
+		}
 		return TransformSide(arg(0), arg(1), arg(2))
 	case "normalize":
 		return typ.Normalize(arg(0))

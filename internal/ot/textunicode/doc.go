@@ -6,10 +6,19 @@
 // a non-empty string inserts it, {"d":N} deletes N code points and
 // {"d":"text"} deletes that text (the invertible form). Example:
 // [3,"hi",5,{"d":8}]. [] is the no-op. Ops are accepted as JSON trees (as
-// ot.Decode returns them), Op or *Op values. The Type's methods return *Op
-// (boxing a pointer in an interface does not allocate, so a transform of a
-// keystroke costs one allocation); the package's functions return Op. Both
-// encode (MarshalJSON) to the reference's JSON.
+// ot.Decode returns them), Op or *Op values, and as any op value the Type's
+// methods return. Those return *Op, or, for a result of the single-edit
+// shape ([n,"x"], [n,{"d":k}]), a 32-byte value of the package's own that
+// stands for that op (boxing a pointer in an interface does not allocate,
+// so a transform of a keystroke costs one small allocation); the package's
+// functions return Op. All encode (MarshalJSON) to the reference's JSON.
+//
+// Fast paths: apply, transform and compose of single-edit ops (one insert
+// or delete after an optional skip, the shape of nearly every keystroke)
+// are computed directly from the shape, giving exactly what the general
+// algorithm gives; everything else (and the shapes the fast paths decline,
+// such as overlapping deletes) takes the general algorithm. The fuzz
+// targets and the differential test check the two against each other.
 //
 // Position unit: every offset and length counts Unicode code points (not
 // bytes, not UTF-16 units, not grapheme clusters: a ZWJ emoji sequence is

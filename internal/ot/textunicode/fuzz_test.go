@@ -51,7 +51,22 @@ func fuzzRand(seed uint64) *rand.Rand {
 	return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 }
 
-// FuzzTransform checks TP1, both ways round, with the model apply.
+// fuzzOps returns two ops made against doc and the documents they
+// produce: general ops, or (for a third of the seeds) single edits close
+// together, the shape the fast paths take.
+func fuzzOps(r *rand.Rand, doc string) (a Op, docA string, b Op, docB string) {
+	if r.IntN(3) == 0 {
+		_, a, docA = genEdit(r, doc, -1)
+		_, b, docB = genEdit(r, doc, editAt(a))
+		return a, docA, b, docB
+	}
+	_, a, docA = genOp(r, doc)
+	_, b, docB = genOp(r, doc)
+	return a, docA, b, docB
+}
+
+// FuzzTransform checks TP1, both ways round, with the model apply, and
+// that the fast paths agree with the general algorithm.
 func FuzzTransform(f *testing.F) {
 	f.Add("", uint64(1))
 	f.Add("a😀b👩‍💻c", uint64(2))
@@ -59,8 +74,7 @@ func FuzzTransform(f *testing.F) {
 	f.Fuzz(func(t *testing.T, doc string, seed uint64) {
 		doc = fuzzDoc(doc)
 		r := fuzzRand(seed)
-		_, a, docA := genOp(r, doc)
-		_, b, docB := genOp(r, doc)
+		a, docA, b, docB := fuzzOps(r, doc)
 		if got, ok := modelApply(doc, a); !ok || got != docA {
 			t.Fatalf("generator/model disagree on %q %v", doc, a)
 		}
@@ -79,10 +93,14 @@ func FuzzTransform(f *testing.F) {
 				t.Fatalf("transformed op invalid: %v", err)
 			}
 		}
+		if msg := fastMatchesGeneral(a, b, b); msg != "" {
+			t.Fatal(msg)
+		}
 	})
 }
 
-// FuzzCompose checks apply(apply(s,a),b) == apply(s, compose(a,b)).
+// FuzzCompose checks apply(apply(s,a),b) == apply(s, compose(a,b)), and
+// that compose's fast path agrees with the general algorithm.
 func FuzzCompose(f *testing.F) {
 	f.Add("", uint64(1))
 	f.Add("a😀b👩‍💻c", uint64(2))
@@ -90,8 +108,23 @@ func FuzzCompose(f *testing.F) {
 	f.Fuzz(func(t *testing.T, doc string, seed uint64) {
 		doc = fuzzDoc(doc)
 		r := fuzzRand(seed)
-		_, a, docA := genOp(r, doc)
-		_, b, docAB := genOp(r, docA)
+		var a, b Op
+		var docA, docAB string
+		if r.IntN(3) == 0 {
+			_, a, docA = genEdit(r, doc, -1)
+			_, b, docAB = genEdit(r, docA, editAt(a)+r.IntN(3))
+		} else {
+			_, a, docA = genOp(r, doc)
+			_, b, docAB = genOp(r, docA)
+		}
+		if msg := sameResult("compose", a, b, func(x, y Op, general bool) (*Op, error) {
+			if general {
+				return composeAll(x, y)
+			}
+			return compose(x, y)
+		}); msg != "" {
+			t.Fatal(msg)
+		}
 		typ := New()
 		c, err := typ.Compose(a, b)
 		if err != nil {

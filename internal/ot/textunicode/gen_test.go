@@ -1,6 +1,7 @@
 package textunicode
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"unicode/utf8"
@@ -134,4 +135,92 @@ func positions(r *rand.Rand, op Op, docLen int) []int {
 		out = append(out, pos)
 	}
 	return out
+}
+
+// genEdit returns a random single-edit op for doc (an insert or a delete
+// after an optional skip, the shape the fast paths take), in the raw and
+// parsed forms, and the document it produces. near, when at least 0,
+// draws the position within two code points of near, so that edits
+// collide (same point, touching or overlapping ranges) often.
+func genEdit(r *rand.Rand, doc string, near int) (raw []any, op Op, result string) {
+	cps := codePoints(doc)
+	pos := randomInt(r, len(cps)+1)
+	if near >= 0 {
+		pos = min(len(cps), max(0, near+r.IntN(5)-2))
+	}
+	raw = []any{}
+	if pos > 0 {
+		raw = append(raw, float64(pos))
+	}
+	rest := len(cps) - pos
+	switch {
+	case rest == 0 || r.IntN(2) == 0:
+		word := oracle.Text(r, 1+randomInt(r, 3))
+		if r.IntN(4) == 0 {
+			word = astral[r.IntN(len(astral))]
+		}
+		raw = append(raw, word)
+		result = strings.Join(cps[:pos], "") + word + strings.Join(cps[pos:], "")
+	default:
+		n := 1 + randomInt(r, min(rest, 6))
+		if r.IntN(2) == 0 {
+			raw = append(raw, map[string]any{"d": float64(n)})
+		} else {
+			raw = append(raw, map[string]any{"d": strings.Join(cps[pos:pos+n], "")})
+		}
+		result = strings.Join(cps[:pos], "") + strings.Join(cps[pos+n:], "")
+	}
+	op, err := parse(raw)
+	if err != nil {
+		panic("genEdit: " + err.Error()) // a generator bug, not an input
+	}
+	return raw, op, result
+}
+
+// editAt returns the code point offset where a single-edit op acts.
+func editAt(op Op) int {
+	if len(op) == 2 {
+		return int(op[0].n)
+	}
+	return 0
+}
+
+// fastMatchesGeneral checks the fast paths against the general algorithm:
+// transforms of a and b both ways and sides, and compose(a, c), must give
+// the same JSON (shape included) by either route. It returns a
+// description of the first difference, or "".
+func fastMatchesGeneral(a, b, c Op) string {
+	for _, p := range [][2]Op{{a, b}, {b, a}} {
+		for _, left := range []bool{true, false} {
+			if msg := sameResult("transform", p[0], p[1], func(x, y Op, general bool) (*Op, error) {
+				if general {
+					return transformAll(x, y, left)
+				}
+				return transform(x, y, left)
+			}); msg != "" {
+				return msg
+			}
+		}
+	}
+	return sameResult("compose", a, c, func(x, y Op, general bool) (*Op, error) {
+		if general {
+			return composeAll(x, y)
+		}
+		return compose(x, y)
+	})
+}
+
+func sameResult(fn string, x, y Op, call func(x, y Op, general bool) (*Op, error)) string {
+	fast, err1 := call(x, y, false)
+	gen, err2 := call(x, y, true)
+	if (err1 == nil) != (err2 == nil) {
+		return fmt.Sprintf("%s(%v, %v): fast path error %v, general %v", fn, x, y, err1, err2)
+	}
+	if err1 != nil {
+		return ""
+	}
+	if f, g := fast.String(), gen.String(); f != g {
+		return fmt.Sprintf("%s(%v, %v): fast path %s, general %s", fn, x, y, f, g)
+	}
+	return ""
 }

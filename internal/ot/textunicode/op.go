@@ -140,6 +140,11 @@ func parse(op any) (Op, error) {
 		return *x, nil
 	case []Component:
 		return Op(x), nil
+	case *edit:
+		if x == nil {
+			return nil, errNotArray
+		}
+		return x.appendTo(make(Op, 0, 2)), nil
 	case []any:
 		out := make(Op, len(x))
 		for i, e := range x {

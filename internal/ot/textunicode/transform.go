@@ -8,6 +8,18 @@ import (
 
 // transform is the reference's transform(op1, op2, side) on parsed ops.
 func transform(op1, op2 Op, left bool) (*Op, error) {
+	if x, ok := asEdit(op1); ok {
+		if y, ok := asEdit(op2); ok {
+			if e, _, ok := transformEdits(&x, &y, left); ok {
+				return e.op(), nil
+			}
+		}
+	}
+	return transformAll(op1, op2, left)
+}
+
+// transformAll is transform by the reference's general algorithm.
+func transformAll(op1, op2 Op, left bool) (*Op, error) {
 	if err := check(op1); err != nil {
 		return nil, err
 	}
@@ -95,6 +107,18 @@ func drain(b *builder, t *taker) error {
 
 // compose is the reference's compose(op1, op2) on parsed ops.
 func compose(op1, op2 Op) (*Op, error) {
+	if x, ok := asEdit(op1); ok {
+		if y, ok := asEdit(op2); ok {
+			if e, ok := composeEdits(&x, &y); ok {
+				return e.composeOp(), nil
+			}
+		}
+	}
+	return composeAll(op1, op2)
+}
+
+// composeAll is compose by the reference's general algorithm.
+func composeAll(op1, op2 Op) (*Op, error) {
 	if err := check(op1); err != nil {
 		return nil, err
 	}

@@ -27,8 +27,15 @@ func (Type) Validate(snapshot, op any) error {
 		return fmt.Errorf("%w: text-unicode snapshot is %T, not a string", ot.ErrInvalidOp, snapshot)
 	}
 	var comps []any
-	if p, ok := op.(*Op); ok && p != nil {
-		op = *p
+	switch p := op.(type) {
+	case *Op:
+		if p != nil {
+			op = *p
+		}
+	case *edit:
+		if p != nil {
+			op = p.appendTo(nil)
+		}
 	}
 	switch x := op.(type) {
 	case Op:
