@@ -66,6 +66,18 @@ func TestGroupCommit(t *testing.T) {
 			t.Errorf("ack %v", m)
 		}
 	}
+	// The acks of y and z come after their Store.Commit returned, which
+	// recorded it.
+	acked := map[float64]bool{}
+	for i := 0; i < 10 && !(acked[101] && acked[102]); i++ {
+		if m := a.read(); m["a"] == "op" {
+			seq, _ := m["seq"].(float64)
+			acked[seq] = true
+		}
+	}
+	if !acked[101] || !acked[102] {
+		t.Fatalf("acks of y and z not seen (got %v)", acked)
+	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	n := len(st.opsPer)
