@@ -93,9 +93,10 @@ type Bolt struct {
 	failed error
 	closed bool
 
-	kick chan struct{} // buffered 1: wakes the index goroutine
-	done chan struct{} // closed by Close
-	idle chan struct{} // closed when the index goroutine has returned
+	kick  chan struct{} // buffered 1: wakes the index goroutine
+	hurry chan struct{} // buffered 1: a reader waits for the index
+	done  chan struct{} // closed by Close
+	idle  chan struct{} // closed when the index goroutine has returned
 }
 
 type pendingRecord struct {
@@ -152,6 +153,7 @@ func OpenBolt(path string, opts BoltOptions, logger *slog.Logger) (*Bolt, error)
 		docs:      map[string]pendingDoc{},
 		indexedCh: make(chan struct{}),
 		kick:      make(chan struct{}, 1),
+		hurry:     make(chan struct{}, 1),
 		done:      make(chan struct{}),
 		idle:      make(chan struct{}),
 		nextSeq:   1,

@@ -4,11 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/weftdev/weft/internal/ot"
 )
+
+// indexDelay is how long logged records gather before the index
+// goroutine takes them, unless a reader is waiting.
+const indexDelay = 250 * time.Millisecond
 
 // errClosed is wrapped by errors of calls after Close.
 var errClosed = errors.New("store closed")
@@ -202,6 +207,7 @@ func (s *Bolt) waitBacklog(ctx context.Context) error {
 	for s.pendingBytes > maxPendingBytes && s.failed == nil && !s.closed && !s.hold {
 		ch := s.indexedCh
 		s.mu.Unlock()
+		s.hurryIndex()
 		select {
 		case <-ch:
 		case <-ctx.Done():
@@ -233,6 +239,7 @@ func (s *Bolt) waitIndexed(ctx context.Context, key string) error {
 		}
 		ch := s.indexedCh
 		s.mu.Unlock()
+		s.hurryIndex()
 		select {
 		case <-ch:
 		case <-ctx.Done():
@@ -257,8 +264,28 @@ func (s *Bolt) indexLoop() {
 			s.indexPending()
 			return
 		}
+		// Let records gather: the cost of a bbolt transaction is mostly per
+		// page touched, so indexing many ops of a document at once is far
+		// cheaper than indexing each as it comes. A reader waiting for the
+		// index, or a full backlog, cuts the wait short.
+		t := time.NewTimer(indexDelay)
+		select {
+		case <-t.C:
+		case <-s.hurry:
+		case <-s.done:
+		}
+		t.Stop()
 		s.indexPending()
 		s.trimLog(&gen)
+	}
+}
+
+// hurryIndex asks the index goroutine to index now rather than after
+// indexDelay: someone is waiting for it.
+func (s *Bolt) hurryIndex() {
+	select {
+	case s.hurry <- struct{}{}:
+	default:
 	}
 }
 

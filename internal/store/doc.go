@@ -51,9 +51,10 @@
 // are one checksummed, length-prefixed record, appended to the current log
 // segment (files <store file>.log.<generation>) with one write and one
 // fdatasync. The bbolt file is the index readers use: one goroutine
-// applies logged records to it behind the log, all that are pending in one
-// bbolt transaction (bbolt's own fsyncs, never turned off), and deletes a
-// segment once all its records are durable there. Commits decide against
+// applies logged records to it behind the log, all that gathered in a
+// quarter second (at once when a reader waits) in one bbolt transaction
+// (bbolt's own fsyncs, never turned off), and deletes a segment once all
+// its records are durable there. Commits decide against
 // the heads the log holds beyond the index, and a read of a document with
 // logged records not yet indexed waits for the index to take them, so
 // every read sees every commit that returned before it began; documents
