@@ -57,7 +57,7 @@ func runEditors(ctx context.Context, cfg config, log *slog.Logger) (result, erro
 	editors, err := r.connectEditors(ctx, docs, per)
 	defer func() {
 		for _, e := range editors {
-			e.conn.Close()
+			e.w.Close()
 		}
 	}()
 	if err != nil {
@@ -98,11 +98,10 @@ func settle(ctx context.Context, editors []editor) error {
 	defer cancel()
 	head := map[string]int64{}
 	for _, e := range editors {
-		v, _ := e.doc.Version()
-		head[e.doc.ID()] = max(head[e.doc.ID()], v)
+		head[e.w.id] = max(head[e.w.id], e.w.Version())
 	}
 	for _, e := range editors {
-		if err := e.doc.WaitVersion(ctx, head[e.doc.ID()]); err != nil {
+		if err := e.w.WaitVersion(ctx, head[e.w.id]); err != nil {
 			return fmt.Errorf("settle: %w", err)
 		}
 	}
@@ -129,8 +128,7 @@ func ownCPU() float64 {
 }
 
 type editor struct {
-	conn *client.Conn
-	doc  *client.Doc
+	w *wireEditor
 }
 
 func (r *editorRun) docID(i int) string { return fmt.Sprintf("d%d", i) }
@@ -151,28 +149,18 @@ func (r *editorRun) createDocs(ctx context.Context, n int) error {
 
 func (r *editorRun) connectEditors(ctx context.Context, docs, per int) ([]editor, error) {
 	var out []editor
+	onSent := func(src string, seq int64) { r.sent.put(opID{src, seq}, time.Now()) }
+	onOp := func(src string, seq int64) {
+		if t, ok := r.sent.get(opID{src, seq}); ok {
+			r.deliver.add(time.Since(t))
+		}
+	}
 	for i := range docs * per {
-		c, err := client.Dial(ctx, r.cfg.url, client.Options{
-			Registry: r.reg, Logger: r.log,
-			OnSent: func(s client.SentOp) {
-				if !s.Resend {
-					r.sent.put(opID{s.Src, s.Seq}, time.Now())
-				}
-			},
-			OnOp: func(op client.RemoteOp) {
-				if t, ok := r.sent.get(opID{op.Src, op.Seq}); ok {
-					r.deliver.add(time.Since(t))
-				}
-			},
-		})
+		w, err := dialWire(ctx, r.cfg.url, r.coll, r.docID(i%docs), onSent, onOp, r.fail)
 		if err != nil {
 			return out, fmt.Errorf("editor %d: %w", i, err)
 		}
-		d := c.Get(r.coll, r.docID(i%docs))
-		out = append(out, editor{c, d})
-		if err := d.Subscribe(ctx); err != nil {
-			return out, fmt.Errorf("editor %d subscribe: %w", i, err)
-		}
+		out = append(out, editor{w})
 	}
 	return out, nil
 }
@@ -181,14 +169,14 @@ func (r *editorRun) connectEditors(ctx context.Context, docs, per int) ([]editor
 // op budget.
 func (r *editorRun) edit(ctx context.Context, e editor, rng *rand.Rand) {
 	for ctx.Err() == nil && time.Now().Before(r.deadline) && r.budget.Add(-1) >= 0 {
-		op, err := r.kind.next(rng, e.doc)
+		op, err := r.kind.next(rng, e.w.Version())
 		if err != nil {
 			r.fail(err)
 			return
 		}
 		sctx, cancel := context.WithDeadline(ctx, r.deadline.Add(10*time.Second))
 		t0 := time.Now()
-		err = e.doc.Submit(sctx, op)
+		err = e.w.Submit(sctx, op)
 		cancel()
 		if err != nil {
 			r.fail(err)
