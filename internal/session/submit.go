@@ -256,9 +256,11 @@ func (d *document) applyNew(op *ot.Op) *shareErr {
 		if err != nil {
 			return errf(CodeOpBadlyFormed, err.Error())
 		}
-		tree, err := ot.Decode(b)
-		if err != nil {
-			return errf(CodeOpBadlyFormed, err.Error())
+		tree, ok := cloneTree(op.Edit)
+		if !ok {
+			if tree, err = ot.Decode(b); err != nil {
+				return errf(CodeOpBadlyFormed, err.Error())
+			}
 		}
 		nd, err := d.typ.Apply(d.data, op.Edit)
 		if err != nil {
