@@ -283,11 +283,10 @@ func (e *wireEditor) handleOp(f frameInfo, b []byte) {
 
 // frameInfo is what scanFrame extracts from a message's top level.
 type frameInfo struct {
-	a, src         string
-	v, seq         int64
-	hasV, hasSeq   bool
-	hasError       bool
-	escapedStrings bool
+	a, src       string
+	v, seq       int64
+	hasV, hasSeq bool
+	hasError     bool
 }
 
 // scanFrame reads the top-level keys a, src (strings), v, seq (integers)
