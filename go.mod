@@ -8,6 +8,8 @@ require github.com/coder/websocket v1.8.15
 
 require (
 	github.com/Shopify/toxiproxy/v2 v2.5.0
+	github.com/go-jose/go-jose/v4 v4.1.9
+	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/golang-migrate/migrate/v4 v4.20.1
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/prometheus/client_golang v1.13.0

@@ -36,6 +36,39 @@ type Config struct {
 	TestNamespaces bool
 	PprofAddr      string
 	Compression    string
+
+	Auth AuthConfig
+}
+
+// AuthConfig is the access control configuration (see internal/auth).
+// With no key source the server runs open.
+type AuthConfig struct {
+	HMACSecrets    [][]byte
+	HMACSecretFile string
+	PublicKeyFiles []string
+	JWKSFile       string
+	JWKSURL        string
+	JWKSRefresh    time.Duration
+	Issuer         string
+	Audience       []string
+	Leeway         time.Duration
+	Claim          string
+	Cookie         string // "" when disabled
+	QueryParam     string // "" when disabled
+	RevocationFile string
+	RevocationURL  string
+	RevocationPoll time.Duration
+	RequireAuth    bool
+}
+
+// Enabled reports whether any key source is configured.
+func (a AuthConfig) Enabled() bool {
+	return len(a.HMACSecrets) > 0 || a.HMACSecretFile != "" || len(a.PublicKeyFiles) > 0 || a.JWKSFile != "" || a.JWKSURL != ""
+}
+
+// authLists holds the raw comma-separated settings until finish splits them.
+type authLists struct {
+	secrets, publicKeys, audience string
 }
 
 // setting is one configuration knob: its flag, its environment mirror and
@@ -45,7 +78,7 @@ type setting struct {
 	bind             func(fs *flag.FlagSet, name, usage string)
 }
 
-func settings(c *Config, origins *string, level *string) []setting {
+func settings(c *Config, origins *string, level *string, al *authLists) []setting {
 	str := func(dst *string, def string) func(*flag.FlagSet, string, string) {
 		return func(fs *flag.FlagSet, n, u string) { fs.StringVar(dst, n, def, u) }
 	}
@@ -77,6 +110,22 @@ func settings(c *Config, origins *string, level *string) []setting {
 		{"test-namespaces", "WEFT_TEST_NAMESPACES", "TEST ONLY, never in production: serve /_test/ns, which lets anyone create and drop throwaway in-memory document spaces (for running sharedb's client test suite; see conformance/PROTOCOL.md)", boolean(&c.TestNamespaces)},
 		{"compression", "WEFT_COMPRESSION", "WebSocket permessage-deflate: no-context-takeover (each message compressed alone; little memory per connection), context-takeover (better ratio, but a compressor kept per connection costs hundreds of KB each) or off", str(&c.Compression, "no-context-takeover")},
 		{"pprof-addr", "WEFT_PPROF_ADDR", "loopback address (e.g. 127.0.0.1:6060) to serve net/http/pprof on, for profiling; empty (the default) serves none", str(&c.PprofAddr, "")},
+		{"auth-hmac-secrets", "WEFT_AUTH_HMAC_SECRETS", "comma-separated HMAC secrets (at least 32 bytes each) verifying HS256/384/512 tokens; prefer the environment or --auth-hmac-secret-file over the command line", str(&al.secrets, "")},
+		{"auth-hmac-secret-file", "WEFT_AUTH_HMAC_SECRET_FILE", "file of HMAC secrets, one per line", str(&c.Auth.HMACSecretFile, "")},
+		{"auth-public-keys", "WEFT_AUTH_PUBLIC_KEYS", "comma-separated PEM files of RSA, ECDSA or Ed25519 public keys verifying RS*/PS*/ES*/EdDSA tokens", str(&al.publicKeys, "")},
+		{"auth-jwks-file", "WEFT_AUTH_JWKS_FILE", "JSON Web Key Set file, re-read when it changes (key rotation)", str(&c.Auth.JWKSFile, "")},
+		{"auth-jwks-url", "WEFT_AUTH_JWKS_URL", "JSON Web Key Set URL (e.g. your identity provider's jwks_uri), refreshed every --auth-jwks-refresh and when a token names an unknown kid", str(&c.Auth.JWKSURL, "")},
+		{"auth-jwks-refresh", "WEFT_AUTH_JWKS_REFRESH", "how often the JWKS URL is fetched", dur(&c.Auth.JWKSRefresh, 5*time.Minute)},
+		{"auth-issuer", "WEFT_AUTH_ISSUER", "required token issuer (iss); empty: not checked", str(&c.Auth.Issuer, "")},
+		{"auth-audience", "WEFT_AUTH_AUDIENCE", "comma-separated accepted audiences (aud); empty: not checked", str(&al.audience, "")},
+		{"auth-leeway", "WEFT_AUTH_LEEWAY", "clock skew allowed when checking exp, nbf and iat", dur(&c.Auth.Leeway, 30*time.Second)},
+		{"auth-claim", "WEFT_AUTH_CLAIM", "name of the token claim holding the read/write grants", str(&c.Auth.Claim, "weft")},
+		{"auth-cookie", "WEFT_AUTH_COOKIE", "cookie that may carry the token (\"off\" disables)", str(&c.Auth.Cookie, "weft_token")},
+		{"auth-query-param", "WEFT_AUTH_QUERY_PARAM", "URL query parameter that may carry the token, for browser WebSockets (\"off\" disables)", str(&c.Auth.QueryParam, "token")},
+		{"auth-revocation-file", "WEFT_AUTH_REVOCATION_FILE", "revocation list file {\"jti\":[...],\"sub\":[...]}, re-read when it changes; live sessions it names are closed", str(&c.Auth.RevocationFile, "")},
+		{"auth-revocation-url", "WEFT_AUTH_REVOCATION_URL", "revocation list URL, polled every --auth-revocation-poll", str(&c.Auth.RevocationURL, "")},
+		{"auth-revocation-poll", "WEFT_AUTH_REVOCATION_POLL", "how often the revocation URL is polled", dur(&c.Auth.RevocationPoll, 5*time.Second)},
+		{"require-auth", "WEFT_REQUIRE_AUTH", "refuse to start without an auth key configured (instead of serving everyone everything)", boolean(&c.Auth.RequireAuth)},
 		{"log-level", "WEFT_LOG_LEVEL", "debug, info, warn or error", str(level, "info")},
 		{"log-format", "WEFT_LOG_FORMAT", "text or json", str(&c.LogFormat, "text")},
 	}
@@ -91,9 +140,10 @@ var errHelp = errors.New("help requested")
 func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) (Config, error) {
 	var c Config
 	var origins, level string
+	var al authLists
 	fs := flag.NewFlagSet("weft", flag.ContinueOnError)
 	fs.SetOutput(usageOut)
-	all := settings(&c, &origins, &level)
+	all := settings(&c, &origins, &level, &al)
 	for _, s := range all {
 		s.bind(fs, s.flag, s.usage+" (env "+s.env+")")
 	}
@@ -119,7 +169,50 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 			}
 		}
 	}
-	return c, c.finish(origins, level)
+	if err := c.finish(origins, level); err != nil {
+		return c, err
+	}
+	return c, c.Auth.finish(al)
+}
+
+// splitList splits a comma-separated setting, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func (a *AuthConfig) finish(al authLists) error {
+	for _, s := range splitList(al.secrets) {
+		a.HMACSecrets = append(a.HMACSecrets, []byte(s))
+	}
+	a.PublicKeyFiles = splitList(al.publicKeys)
+	a.Audience = splitList(al.audience)
+	if a.Cookie == "off" {
+		a.Cookie = ""
+	}
+	if a.QueryParam == "off" {
+		a.QueryParam = ""
+	}
+	switch {
+	case a.JWKSRefresh <= 0 || a.RevocationPoll <= 0:
+		return errors.New("auth: refresh and poll intervals must be positive")
+	case a.Leeway < 0:
+		return errors.New("auth: leeway must not be negative")
+	case a.Claim == "":
+		return errors.New("auth: claim name must not be empty")
+	case a.RevocationFile != "" && a.RevocationURL != "":
+		return errors.New("auth: give --auth-revocation-file or --auth-revocation-url, not both")
+	case (a.RevocationFile != "" || a.RevocationURL != "" || a.Issuer != "" || len(a.Audience) > 0) && !a.Enabled():
+		return errors.New("auth: settings given but no key (--auth-hmac-secrets, --auth-hmac-secret-file, --auth-public-keys, --auth-jwks-file or --auth-jwks-url)")
+	case a.RequireAuth && !a.Enabled():
+		return errors.New("--require-auth is set but no auth key is configured: give --auth-hmac-secrets, --auth-hmac-secret-file, --auth-public-keys, --auth-jwks-file or --auth-jwks-url (or their WEFT_AUTH_* variables)")
+	}
+	return nil
 }
 
 func (c *Config) finish(origins, level string) error {

@@ -28,7 +28,11 @@ func (s *server) routes() http.Handler {
 	ws := s.manager.Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/ws", ws)
-	mux.Handle("/api/", api.New(docsAPI{s.manager, s.store}, s.log))
+	var apiOpts []api.Option
+	if s.access != nil {
+		apiOpts = append(apiOpts, api.WithAuthenticator(apiAuth{s.access.a}))
+	}
+	mux.Handle("/api/", api.New(docsAPI{s.manager, s.store}, s.log, apiOpts...))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

@@ -34,6 +34,8 @@ type server struct {
 	handler http.Handler
 	// stopResync ends the goroutine forwarding Redis reconnects.
 	stopResync context.CancelFunc
+	// access is the access control; nil when the server runs open.
+	access *access
 }
 
 // newServer opens the store and the bus the configuration names and builds
@@ -51,7 +53,15 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server,
 	if err := s.openBus(ctx); err != nil {
 		return nil, err
 	}
+	if s.access, err = openAccess(ctx, cfg.Auth, s, s.revokeLive); err != nil {
+		return nil, err
+	}
+	var wsAuth session.Authenticator
+	if s.access != nil {
+		wsAuth = sessionAuth{s.access.a}
+	}
 	s.manager, err = session.New(session.Options{
+		Authenticator:      wsAuth,
 		Store:              s.store,
 		PubSub:             s.bus,
 		Registry:           types.Registry(),
@@ -74,6 +84,9 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server,
 		rctx, cancel := context.WithCancel(context.Background())
 		s.stopResync = cancel
 		go s.forwardResync(rctx, r.Resync())
+	}
+	if s.access != nil {
+		s.access.start()
 	}
 	if cfg.TestNamespaces {
 		if s.testns, err = newTestNamespaces(cfg, logger); err != nil {
@@ -189,6 +202,9 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 func (s *server) close(ctx context.Context) error {
 	var errs []error
 	s.stopResync()
+	if s.access != nil {
+		s.access.close()
+	}
 	if s.testns != nil {
 		if err := s.testns.Close(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("drop test namespaces: %w", err))

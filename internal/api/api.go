@@ -43,11 +43,15 @@ type Handler struct {
 	log    *slog.Logger
 	mux    *http.ServeMux
 	texter func(typeURI string, data any) (string, bool)
+	auth   Authenticator // nil: open
 }
 
 // New returns the API handler. Mount it at "/api/".
-func New(docs Docs, logger *slog.Logger) *Handler {
+func New(docs Docs, logger *slog.Logger, opts ...Option) *Handler {
 	h := &Handler{docs: docs, log: logger, mux: http.NewServeMux(), texter: PlainText}
+	for _, o := range opts {
+		o(h)
+	}
 	h.mux.HandleFunc("GET /api/v1/docs/{collection}", h.list)
 	h.mux.HandleFunc("GET /api/v1/docs/{collection}/{id}", h.snapshot)
 	h.mux.HandleFunc("GET /api/v1/docs/{collection}/{id}/ops", h.ops)
@@ -59,6 +63,10 @@ func New(docs Docs, logger *slog.Logger) *Handler {
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r, ok := h.authenticate(w, r)
+	if !ok {
+		return
+	}
 	h.mux.ServeHTTP(w, r)
 }
 
@@ -73,15 +81,14 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 		limit = n
 	}
 	coll := r.PathValue("collection")
-	ids, err := h.docs.List(r.Context(), coll, r.URL.Query().Get("after"), limit+1)
+	ids, next, err := h.readableIDs(r, coll, r.URL.Query().Get("after"), limit)
 	if err != nil {
 		h.internal(w, r, err)
 		return
 	}
 	body := map[string]any{"collection": coll}
-	if len(ids) > limit {
-		ids = ids[:limit]
-		body["next"] = ids[limit-1]
+	if next != "" {
+		body["next"] = next
 	}
 	list := make([]any, len(ids))
 	for i, id := range ids {
@@ -91,8 +98,43 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, body)
 }
 
+// maxListScan bounds the store pages one list request reads while it
+// skips documents the client may not read.
+const maxListScan = 20
+
+// readableIDs returns up to limit ids after the id after that the request
+// may read, and the cursor of the next page ("" at the end). Without
+// authentication it is one store read.
+func (h *Handler) readableIDs(r *http.Request, coll, after string, limit int) (ids []string, next string, err error) {
+	for range maxListScan {
+		page, err := h.docs.List(r.Context(), coll, after, limit+1)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, id := range page {
+			if !canRead(r, coll, id) {
+				continue
+			}
+			if len(ids) == limit {
+				return ids, ids[limit-1], nil
+			}
+			ids = append(ids, id)
+		}
+		if len(page) <= limit {
+			return ids, "", nil
+		}
+		after = page[len(page)-1]
+	}
+	// Many unreadable documents in a row: hand back what was found and
+	// where to go on from.
+	return ids, after, nil
+}
+
 func (h *Handler) snapshot(w http.ResponseWriter, r *http.Request) {
 	ctx, coll, id, q := r.Context(), r.PathValue("collection"), r.PathValue("id"), r.URL.Query()
+	if forbid(w, r, coll, id) {
+		return
+	}
 	var snap ot.Snapshot
 	var err error
 	switch {
@@ -177,6 +219,9 @@ func (h *Handler) ops(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	coll, id := r.PathValue("collection"), r.PathValue("id")
+	if forbid(w, r, coll, id) {
+		return
+	}
 	ops, err := h.docs.Ops(r.Context(), coll, id, from, to)
 	if err != nil {
 		h.readError(w, r, err)

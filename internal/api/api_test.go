@@ -80,7 +80,7 @@ func (f *fakeDocs) List(_ context.Context, c, after string, limit int) ([]string
 	return ids, nil
 }
 
-func newServer(t *testing.T) *httptest.Server {
+func newServer(t *testing.T, opts ...api.Option) *httptest.Server {
 	t.Helper()
 	f := &fakeDocs{snaps: map[string][]ot.Snapshot{}, ops: map[string][]ot.Op{}}
 	f.snaps["notes/a"] = []ot.Snapshot{
@@ -96,7 +96,7 @@ func newServer(t *testing.T) *httptest.Server {
 		Data: map[string]any{"ops": []any{map[string]any{"insert": "Hi "}, map[string]any{"insert": map[string]any{"image": "x.png"}}, map[string]any{"insert": "there\n", "attributes": map[string]any{"bold": true}}}}}}
 	f.snaps["notes/c"] = []ot.Snapshot{{Version: 0}, {Version: 1, Type: "http://sharejs.org/types/JSONv0", Data: map[string]any{"n": 1.0}}, {Version: 2}}
 	f.snaps["other/z"] = []ot.Snapshot{{Version: 0}, {Version: 1, Type: textURI, Data: "z"}}
-	srv := httptest.NewServer(api.New(f, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	srv := httptest.NewServer(api.New(f, slog.New(slog.NewTextHandler(io.Discard, nil)), opts...))
 	t.Cleanup(srv.Close)
 	return srv
 }

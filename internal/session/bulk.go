@@ -73,7 +73,8 @@ func (c *conn) bulkRequest(ctx context.Context, req *request) *shareErr {
 		c.reply(newMsg().str("a", "bu").str("c", coll).any("b", req.m["b"]).bytes())
 		return nil
 	}
-	snaps, e := c.bulkFetch(ctx, coll, items, req.a == "bs")
+	allowed, denied := c.splitReadable(coll, items)
+	snaps, e := c.bulkFetch(ctx, coll, allowed, req.a == "bs")
 	if e != nil {
 		return e
 	}
@@ -83,14 +84,51 @@ func (c *conn) bulkRequest(ctx context.Context, req *request) *shareErr {
 		for _, it := range items {
 			if s, ok := snaps[it.id]; ok {
 				data.raw(it.id, s)
+			} else if _, no := denied[it.id]; no {
+				data.raw(it.id, bareError(errReadRejected))
 			}
 		}
 		reply.raw("data", data.bytes()).str("a", req.a).str("c", coll)
 	} else {
-		reply.str("a", req.a).str("c", coll).any("b", req.m["b"])
+		// The object form's reply names the documents in b; a refused one
+		// is answered on its own first, and left out of b.
+		b := req.m["b"]
+		if len(denied) > 0 {
+			single := "f"
+			if req.a == "bs" {
+				single = "s"
+			}
+			kept := make(map[string]any, len(allowed))
+			for _, it := range items {
+				if _, no := denied[it.id]; no {
+					c.reply(newMsg().str("a", single).str("c", coll).str("d", it.id).raw("error", appendError(nil, errReadRejected)).bytes())
+				} else {
+					kept[it.id] = req.m["b"].(map[string]any)[it.id]
+				}
+			}
+			b = kept
+		}
+		reply.str("a", req.a).str("c", coll).any("b", b)
 	}
 	c.reply(reply.bytes())
 	return nil
+}
+
+// splitReadable separates the documents the connection may read from those
+// it may not.
+func (c *conn) splitReadable(coll string, items []bulkItem) (allowed []bulkItem, denied map[string]struct{}) {
+	if c.principal == nil {
+		return items, nil
+	}
+	denied = make(map[string]struct{})
+	for _, it := range items {
+		if c.canRead(coll, it.id) {
+			allowed = append(allowed, it)
+		} else {
+			denied[it.id] = struct{}{}
+		}
+	}
+	return allowed, denied
 }
 
 // bulkFetch asks every document in turn and collects the snapshots of the

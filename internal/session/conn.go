@@ -29,6 +29,13 @@ type conn struct {
 	// closing counts the goroutine closeWith starts to send the close frame.
 	closing sync.WaitGroup
 
+	// principal is who the connection authenticated as (nil: open
+	// server); set before serve and read-only afterwards.
+	principal Principal
+	// expiryStop cancels the expiry timer (nil when none is armed); set by
+	// armExpiry before serve.
+	expiryStop func() bool
+
 	pingMu sync.Mutex
 	pingT  *time.Timer // guarded by pingMu; nil when pings are off or stopped
 
@@ -114,6 +121,9 @@ func (c *conn) serve() {
 	c.readLoop()
 	c.closeWith(CloseNormal, "")
 	c.stopPings()
+	if c.expiryStop != nil {
+		c.expiryStop()
+	}
 	c.leaveAll(context.Background())
 	c.closing.Wait()
 	c.out.stop()

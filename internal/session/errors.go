@@ -68,6 +68,12 @@ const (
 	CloseInternal = websocket.StatusInternalError
 	// CloseTryAgainLater (1013): the server is at Options.MaxConnections.
 	CloseTryAgainLater = websocket.StatusTryAgainLater
+	// CloseTokenExpired (4401, reason "token expired"): the credentials the
+	// connection was opened with expired. Reconnecting needs a fresh token.
+	CloseTokenExpired websocket.StatusCode = 4401
+	// CloseTokenRevoked (4403, reason "token revoked"): the revocation list
+	// names the connection's token id or subject.
+	CloseTokenRevoked websocket.StatusCode = 4403
 )
 
 // shareErr is an error reply's payload.

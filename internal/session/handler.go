@@ -14,8 +14,11 @@ import (
 // Shutdown waits for it. It refuses, before upgrading and without opening anything, a
 // Sec-WebSocket-Version other than 13 (426 Upgrade Required, with the
 // supported version in the response header, as RFC 6455 §4.4 asks), a
-// missing or malformed Sec-WebSocket-Key (400), and an Origin that is neither
-// the request's host nor allowed by Options.OriginPatterns (403).
+// missing or malformed Sec-WebSocket-Key (400), a request the
+// Options.Authenticator refuses (401), and an Origin that is neither the
+// request's host nor allowed by Options.OriginPatterns (403, whatever
+// credentials the request carries: a foreign page cannot ride on a
+// browser's cookie).
 func (m *Manager) Handler() http.Handler {
 	return http.HandlerFunc(m.serveWS)
 }
@@ -28,6 +31,16 @@ func (m *Manager) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, msg, code)
 		return
 	}
+	var principal Principal
+	if a := m.opts.Authenticator; a != nil {
+		p, err := a.Authenticate(r)
+		if err != nil {
+			m.opts.Logger.Info("websocket upgrade unauthenticated", "remote", r.RemoteAddr, "err", err)
+			refuseUnauthenticated(w, err)
+			return
+		}
+		principal = p
+	}
 	hw := &hijackWriter{ResponseWriter: w, pool: &m.corkBufs}
 	ws, err := websocket.Accept(hw, r, m.acceptOptions())
 	if err != nil {
@@ -36,6 +49,7 @@ func (m *Manager) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(m.opts.ReadLimit)
 	c := newConn(m, ws, hw.conn)
+	c.principal = principal
 	if ok, code := m.registerConn(c); !ok {
 		_ = ws.Close(websocket.StatusCode(code), "server unavailable")
 		return
@@ -43,6 +57,7 @@ func (m *Manager) serveWS(w http.ResponseWriter, r *http.Request) {
 	// Serve from a fresh goroutine and let the HTTP server's goroutine,
 	// whose stack grew deep while handling the upgrade, end: a long-lived
 	// connection then keeps only a small stack.
+	c.armExpiry()
 	go func() {
 		defer m.unregisterConn(c)
 		c.serve()

@@ -12,6 +12,9 @@ func (c *conn) history(ctx context.Context, req *request) *shareErr {
 	if e != nil {
 		return e
 	}
+	if !c.canRead(coll, id) {
+		return errReadRejected
+	}
 	coll, proj := c.m.resolve(coll)
 	rid, ok := req.m["id"]
 	if !ok || rid == nil {

@@ -220,6 +220,10 @@ func (c *conn) queryRequest(ctx context.Context, req *request) *shareErr {
 	if e != nil {
 		return e
 	}
+	if c.principal != nil {
+		name := coll
+		q.allow = func(id string) bool { return c.principal.CanRead(name, id) }
+	}
 	coll, q.proj = c.m.resolve(coll)
 	known, e := parseKnown(req)
 	if e != nil {

@@ -20,8 +20,20 @@ type Options struct {
 	Registry *ot.Registry
 	// Logger receives the Manager's logs (default: discard).
 	Logger *slog.Logger
-	// Now is the clock for op timestamps (default time.Now).
+	// Now is the clock for op timestamps and credential expiry (default
+	// time.Now).
 	Now func() time.Time
+	// AfterFunc schedules f after d, as time.AfterFunc does, returning a
+	// function that cancels it (default: time.AfterFunc). Connections use
+	// it to close when their credentials expire; tests give it a clock
+	// they drive.
+	AfterFunc func(d time.Duration, f func()) (stop func() bool)
+
+	// Authenticator, when set, must accept every WebSocket upgrade (401
+	// otherwise), and the Principal it returns is consulted for every
+	// read, write and presence (see access.go). nil serves everyone
+	// everything.
+	Authenticator Authenticator
 
 	// ReadLimit bounds one incoming message after decompression, in bytes
 	// (default 1 MiB). A larger message closes the connection with 1009.
@@ -107,6 +119,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.AfterFunc == nil {
+		o.AfterFunc = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
 	}
 	setDefault(&o.ReadLimit, 1<<20)
 	setDefault(&o.SendQueue, 1024)

@@ -25,6 +25,9 @@ func (c *conn) presenceRequest(ctx context.Context, req *request) *shareErr {
 	if c.m.opts.DisablePresence && (req.a == "ps" || req.a == "p") {
 		return nil // as ShareDB without presence: no reply, no effect
 	}
+	if req.a != "pu" && !c.canReadChannel(ch) {
+		return errReadRejected
+	}
 	switch req.a {
 	case "ps", "pu":
 		seq, has := req.m["seq"]
@@ -52,6 +55,9 @@ func (c *conn) presenceRequest(ctx context.Context, req *request) *shareErr {
 	if !p.doc {
 		c.m.presence.publish(c, p)
 		return nil
+	}
+	if !c.canRead(p.c, p.d) {
+		return errReadRejected
 	}
 	if _, err := c.m.send(ctx, p.c, p.d, &presenceEv{conn: c, req: req, p: p}); err != nil {
 		return errInternal

@@ -105,6 +105,9 @@ func (c *conn) docRequest(ctx context.Context, req *request) *shareErr {
 	if e != nil {
 		return e
 	}
+	if req.a != "u" && !c.canRead(coll, id) {
+		return errReadRejected
+	}
 	target, proj := c.m.resolve(coll)
 	if req.a == "u" {
 		done := make(chan struct{})
@@ -145,6 +148,9 @@ func (c *conn) submit(ctx context.Context, req *request) *shareErr {
 	coll, id, e := docTarget(req)
 	if e != nil {
 		return e
+	}
+	if !c.canWrite(coll, id) {
+		return errWriteRejected
 	}
 	target, proj := c.m.resolve(coll)
 	ev := &submitEv{conn: c, req: req, proj: proj}

@@ -31,6 +31,10 @@ type query struct {
 	mem *memoryQuery
 	// proj, when set, restricts the results' data (matching sees it all).
 	proj *projection
+	// allow, when set, leaves out the documents it refuses (those the
+	// connection may not read) before anything else, so $skip and $limit
+	// count only readable documents.
+	allow func(id string) bool
 }
 
 type sortKey struct {
@@ -152,6 +156,9 @@ func (m *Manager) runQueryAll(ctx context.Context, coll string, q *query) ([]*ro
 			return nil, fmt.Errorf("list %s: %w", coll, err)
 		}
 		for _, id := range ids {
+			if q.allow != nil && !q.allow(id) {
+				continue
+			}
 			s, err := m.Fetch(ctx, coll, id)
 			if err != nil {
 				return nil, err

@@ -57,6 +57,16 @@ async function open(name, url, {viewport = {width: 1280, height: 800}, color} = 
   return {ctx, page};
 }
 const status = (page) => page.getByTestId('connection-status');
+
+// sameVersion waits until both pages, with no write pending, hold the
+// document's head. Neither has anything unacknowledged, so the head is the
+// larger of their versions (the last ack either received); the other page
+// reaches it once the remaining ops are delivered.
+async function sameVersion(a, b) {
+  const vs = await Promise.all([a, b].map((p) => p.page.evaluate(() => window.weft.doc.version)));
+  const head = Math.max(...vs);
+  for (const p of [a, b]) await p.page.waitForFunction((v) => window.weft.doc.version === v, head);
+}
 const waitState = (page, state) => page.waitForSelector(`[data-testid=connection-status][data-state=${state}]`);
 
 try {
@@ -179,8 +189,7 @@ try {
   };
   await Promise.all([a.page.evaluate(fuzzRich, 3), b.page.evaluate(fuzzRich, 5)]);
   for (const p of [a, b]) await p.page.waitForFunction(() => !window.weft.doc.hasWritePending());
-  await a.page.waitForFunction((v) => window.weft.doc.version === v, await b.page.evaluate(() => window.weft.doc.version));
-  await b.page.waitForFunction((v) => window.weft.doc.version === v, await a.page.evaluate(() => window.weft.doc.version));
+  await sameVersion(a, b);
   const canon = () => {
     const sorted = (k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort()) : v);
     return [JSON.stringify(window.weft.doc.data.ops, sorted), JSON.stringify(window.weft.quill.getContents().ops, sorted)];
@@ -262,8 +271,7 @@ try {
   };
   await Promise.all([a.page.evaluate(fuzzPlain, 7), b.page.evaluate(fuzzPlain, 11)]);
   for (const p of [a, b]) await p.page.waitForFunction(() => !window.weft.doc.hasWritePending());
-  await a.page.waitForFunction((v) => window.weft.doc.version === v, await b.page.evaluate(() => window.weft.doc.version));
-  await b.page.waitForFunction((v) => window.weft.doc.version === v, await a.page.evaluate(() => window.weft.doc.version));
+  await sameVersion(a, b);
   const fz = await Promise.all([a, b].map((p) => p.page.evaluate(() =>
     [window.weft.doc.data, window.weft.view.state.doc.toString()])));
   check(fz[0][0] === fz[1][0] && fz[0][0] === fz[0][1] && fz[1][0] === fz[1][1],
