@@ -226,11 +226,11 @@ func (s *Bolt) waitBacklog(ctx context.Context) error {
 func (s *Bolt) waitIndexed(ctx context.Context, key string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	need := s.logged // fixed now: later commits must not keep the reader waiting
+	if key != "" {
+		need = s.docs[key].seq
+	}
 	for {
-		need := s.logged
-		if key != "" {
-			need = s.docs[key].seq
-		}
 		if need <= s.indexed {
 			return nil
 		}
