@@ -21,17 +21,23 @@ deps-node:
 		fi; \
 	done
 
-# deps-browser makes sure headless Chromium (Debian package chromium) is
-# there for the editor suite (cmd/server TestEditorInChromium): installed
-# with apt-get when missing and running as root, else a clear failure.
+# deps-browser makes sure the browsers of the editor suite are there:
+# headless Chromium (Debian package chromium, cmd/server TestEditorInChromium)
+# and Firefox ESR (Debian package firefox-esr, TestEditorInFirefox), each
+# installed with apt-get when missing and running as root, else a clear
+# failure naming the package. CHROMIUM / FIREFOX name other executables.
+BROWSERS := chromium:CHROMIUM:/usr/bin/chromium firefox-esr:FIREFOX:/usr/bin/firefox-esr
 deps-browser:
-	@if [ -n "$$CHROMIUM" ] || [ -x /usr/bin/chromium ] || command -v chromium >/dev/null; then exit 0; fi; \
-	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "installing the Debian package chromium"; \
-		apt-get install -y chromium || { apt-get update && apt-get install -y chromium; } || exit 1; \
-	else \
-		echo "make test needs Chromium for the editor suite: install the Debian package chromium (apt-get install -y chromium) or set CHROMIUM=/path/to/chromium"; exit 1; \
-	fi
+	@for b in $(BROWSERS); do \
+		pkg=$${b%%:*}; rest=$${b#*:}; var=$${rest%%:*}; path=$${rest#*:}; \
+		if [ -n "$${!var}" ] || [ -x "$$path" ] || command -v $$pkg >/dev/null; then continue; fi; \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing the Debian package $$pkg"; \
+			apt-get install -y $$pkg || { apt-get update && apt-get install -y $$pkg; } || exit 1; \
+		else \
+			echo "make test needs $$pkg for the editor suite: install the Debian package $$pkg (apt-get install -y $$pkg) or set $$var=/path/to/it"; exit 1; \
+		fi; \
+	done
 
 # test runs every suite: the Go tests with -race, including the differential
 # tests against the npm references (which fail, not skip, here) and the
@@ -40,8 +46,8 @@ deps-browser:
 # pass or fail (set WEFT_TEST_DATABASE_URL / WEFT_TEST_REDIS_URL to use
 # servers of your own instead). It first checks that the committed editor
 # bundle equals a fresh build (web/editor/check-bundle.sh); the editor suite
-# drives the built server in headless Chromium and rewrites
-# docs/screenshots/.
+# drives the built server in headless Chromium and Firefox ESR and (in
+# Chromium) rewrites docs/screenshots/.
 test: deps-node deps-browser
 	web/editor/check-bundle.sh
 	WEFT_REQUIRE_ORACLE=1 scripts/testenv/run.sh $(GO) test -race -count=1 -timeout 25m ./...
@@ -92,7 +98,7 @@ web-check:
 	web/editor/check-bundle.sh
 
 # web-e2e runs the editor's unit tests (Node) and drives it in headless
-# Chromium (/usr/bin/chromium) against the reference ShareDB server through
+# Chromium and then Firefox ESR against the reference ShareDB server through
 # web/editor/devserver.mjs.
 web-e2e: deps-node deps-browser
-	cd web/editor && node --test test/unit.mjs && node test/e2e.mjs
+	cd web/editor && node --test test/unit.mjs && WEFT_BROWSER=chromium node test/e2e.mjs && WEFT_BROWSER=firefox node test/e2e.mjs

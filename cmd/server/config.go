@@ -10,6 +10,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/redis/go-redis/v9"
 )
 
 // Config is everything the server reads from its flags and environment.
@@ -36,8 +39,18 @@ type Config struct {
 	TestNamespaces bool
 	PprofAddr      string
 	Compression    string
+	// Limits are the abuse limits (limits.go).
+	Limits Limits
 
 	Auth AuthConfig
+
+	// OTLPEndpoint is the OTLP/HTTP collector traces go to; "" records
+	// no traces.
+	OTLPEndpoint string
+	// HealthInterval is the period of the store and Redis health pings.
+	HealthInterval time.Duration
+	// CheckConfig validates the configuration and exits (--check-config).
+	CheckConfig bool
 }
 
 // AuthConfig is the access control configuration (see internal/auth).
@@ -91,7 +104,7 @@ func settings(c *Config, origins *string, level *string, al *authLists) []settin
 	num := func(dst *int, def int) func(*flag.FlagSet, string, string) {
 		return func(fs *flag.FlagSet, n, u string) { fs.IntVar(dst, n, def, u) }
 	}
-	return []setting{
+	return append([]setting{
 		{"addr", "WEFT_ADDR", "address to listen on", str(&c.Addr, ":8080")},
 		{"store", "WEFT_STORE", "where documents live without --postgres-url: embedded (durable file store in --data-dir) or memory (NOT durable: everything is lost on exit; for benchmarks and tests only)", str(&c.Store, "embedded")},
 		{"data-dir", "WEFT_DATA_DIR", "directory of the embedded store (created if missing)", str(&c.DataDir, "weft-data")},
@@ -128,7 +141,10 @@ func settings(c *Config, origins *string, level *string, al *authLists) []settin
 		{"require-auth", "WEFT_REQUIRE_AUTH", "refuse to start without an auth key configured (instead of serving everyone everything)", boolean(&c.Auth.RequireAuth)},
 		{"log-level", "WEFT_LOG_LEVEL", "debug, info, warn or error", str(level, "info")},
 		{"log-format", "WEFT_LOG_FORMAT", "text or json", str(&c.LogFormat, "text")},
-	}
+		{"otlp-endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", "OpenTelemetry collector (OTLP over HTTP, e.g. http://collector:4318) to send traces of REST requests and store commits to; empty (the default) records no traces", str(&c.OTLPEndpoint, "")},
+		{"health-interval", "WEFT_HEALTH_INTERVAL", "how often the store and Redis are pinged for /readyz and the weft_dependency_up metric", dur(&c.HealthInterval, 5*time.Second)},
+		{"check-config", "", "validate the configuration (flags, environment, URLs) and exit 0, or 1 with the problem; connects to nothing", boolean(&c.CheckConfig)},
+	}, limitSettings(&c.Limits)...)
 }
 
 // errHelp is returned by parseConfig when --help was asked for; the usage
@@ -145,7 +161,11 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	fs.SetOutput(usageOut)
 	all := settings(&c, &origins, &level, &al)
 	for _, s := range all {
-		s.bind(fs, s.flag, s.usage+" (env "+s.env+")")
+		usage := s.usage
+		if s.env != "" {
+			usage += " (env " + s.env + ")"
+		}
+		s.bind(fs, s.flag, usage)
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(usageOut, "Usage: weft [flags]\n\nWeft serves collaborative documents over ShareDB's protocol, a REST API and the editor.\nEvery flag can also be set with the environment variable named in its description.\n\nFlags:\n")
@@ -163,6 +183,9 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	for _, s := range all {
+		if s.env == "" {
+			continue
+		}
 		if v := getenv(s.env); v != "" && !set[s.flag] {
 			if err := fs.Set(s.flag, v); err != nil {
 				return c, fmt.Errorf("%s=%q: %w", s.env, v, err)
@@ -240,7 +263,7 @@ func (c *Config) finish(origins, level string) error {
 		return fmt.Errorf("send queue %d: must be at least 1", c.SendQueue)
 	case c.SnapshotEvery < 1:
 		return fmt.Errorf("snapshot every %d: must be at least 1", c.SnapshotEvery)
-	case c.PingInterval <= 0 || c.PingTimeout <= 0 || c.DocIdleTimeout <= 0 || c.ShutdownTimeout <= 0 || c.HeadCheckEvery <= 0:
+	case c.PingInterval <= 0 || c.PingTimeout <= 0 || c.DocIdleTimeout <= 0 || c.ShutdownTimeout <= 0 || c.HeadCheckEvery <= 0 || c.HealthInterval <= 0:
 		return errors.New("durations must be positive")
 	case c.DataDir == "":
 		return errors.New("data dir must not be empty")
@@ -254,6 +277,37 @@ func (c *Config) finish(origins, level string) error {
 	if c.PprofAddr != "" {
 		if err := checkLoopbackAddr(c.PprofAddr); err != nil {
 			return fmt.Errorf("pprof addr: %w", err)
+		}
+	}
+	if err := c.Limits.finish(c.MaxMessageBytes); err != nil {
+		return err
+	}
+	return c.checkURLs()
+}
+
+// checkURLs parses the listen address and the URLs of Postgres, Redis and
+// the trace collector, without connecting to anything.
+func (c *Config) checkURLs() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("addr %q: %w", c.Addr, err)
+	}
+	if c.PostgresURL != "" {
+		if _, err := pgconn.ParseConfig(c.PostgresURL); err != nil {
+			return fmt.Errorf("postgres url: %w", err)
+		}
+	}
+	if c.RedisURL != "" {
+		if _, err := redis.ParseURL(c.RedisURL); err != nil {
+			return fmt.Errorf("redis url: %w", err)
+		}
+		if c.PostgresURL == "" {
+			return errors.New("--redis-url needs --postgres-url: instances sharing edits over Redis must share one Postgres")
+		}
+	}
+	if c.OTLPEndpoint != "" {
+		u, err := url.Parse(c.OTLPEndpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("otlp endpoint %q: want an http:// or https:// URL such as http://collector:4318", c.OTLPEndpoint)
 		}
 	}
 	return nil

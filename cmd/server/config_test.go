@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/weftdev/weft/internal/session"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -112,5 +114,78 @@ func TestConfigStoreAndProfiling(t *testing.T) {
 	}
 	if c.Store != "embedded" || c.PprofAddr != "localhost:0" {
 		t.Errorf("flags should win over env: store %q pprof %q", c.Store, c.PprofAddr)
+	}
+}
+
+func TestConfigLimits(t *testing.T) {
+	c, err := parseConfig(nil, env(nil), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := c.Limits
+	if l.MaxConnections != 20000 || l.MaxConnectionsPerIP != 256 || l.HandshakeTimeout != 10*time.Second ||
+		l.OpRate != 100 || l.OpBurst != 200 || l.PresenceRate != 100 || l.PresenceBurst != 200 ||
+		l.RateStrikes != 20 || l.RateStrikeWindow != 10*time.Second || l.RateLimitBan != 30*time.Second || l.MaxSubscriptions != 1000 ||
+		l.MaxOpBytes != 256<<10 || l.MaxDocBytes != 16<<20 || len(l.TrustedProxies) != 0 {
+		t.Errorf("default limits = %+v", l)
+	}
+	var o session.Options
+	l.apply(&o)
+	if o.MaxConnections != 20000 || o.MaxConnectionsPerIP != 256 || o.OpRate != 100 || o.MaxDocBytes != 16<<20 {
+		t.Errorf("default session options = %+v", o)
+	}
+
+	e := env(map[string]string{"WEFT_TRUSTED_PROXIES": "127.0.0.1, 10.1.2.3/8,::1", "WEFT_OP_RATE": "2.5", "WEFT_MAX_DOC_BYTES": "0"})
+	c, err = parseConfig([]string{"--max-connections-per-ip", "0", "--rate-limit-strikes", "0", "--rate-limit-ban", "0s"}, e, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range c.Limits.TrustedProxies {
+		got = append(got, p.String())
+	}
+	if strings.Join(got, " ") != "127.0.0.1/32 10.0.0.0/8 ::1/128" || c.Limits.OpRate != 2.5 {
+		t.Errorf("proxies %q rate %v", got, c.Limits.OpRate)
+	}
+	o = session.Options{}
+	c.Limits.apply(&o)
+	if o.MaxConnectionsPerIP >= 0 || o.MaxDocBytes >= 0 || o.RateStrikes >= 0 || o.RateLimitBan >= 0 || o.OpRate != 2.5 {
+		t.Errorf("0 should turn limits off (negative in session.Options): %+v", o)
+	}
+}
+
+func TestConfigLimitErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--trusted-proxies", "10.0.0.0/33"}, nil, "trusted proxy \"10.0.0.0/33\""},
+		{nil, map[string]string{"WEFT_TRUSTED_PROXIES": "nginx"}, "trusted proxy \"nginx\""},
+		{[]string{"--max-connections", "-1"}, nil, "must not be negative"},
+		{[]string{"--max-connections-per-ip", "-5"}, nil, "must not be negative"},
+		{[]string{"--max-subscriptions", "-1"}, nil, "must not be negative"},
+		{[]string{"--max-doc-bytes", "-1"}, nil, "must not be negative"},
+		{[]string{"--op-rate", "-1"}, nil, "not negative"},
+		{[]string{"--op-rate", "NaN"}, nil, "must be finite"},
+		{nil, map[string]string{"WEFT_PRESENCE_RATE": "+Inf"}, "must be finite"},
+		{[]string{"--presence-rate", "NaN!"}, nil, "invalid value"},
+		{[]string{"--op-burst", "0"}, nil, "bursts must be at least 1"},
+		{[]string{"--presence-burst", "-3"}, nil, "bursts must be at least 1"},
+		{[]string{"--rate-limit-strikes", "-1"}, nil, "strikes -1"},
+		{[]string{"--rate-limit-window", "0s"}, nil, "must be positive"},
+		{[]string{"--handshake-timeout", "-1s"}, nil, "must be positive"},
+		{[]string{"--rate-limit-ban", "-1s"}, nil, "ban must not be negative"},
+		{nil, map[string]string{"WEFT_HANDSHAKE_TIMEOUT": "forever"}, "WEFT_HANDSHAKE_TIMEOUT"},
+		{[]string{"--max-op-bytes", "2000000"}, nil, "exceeds max message bytes"},
+	} {
+		_, err := parseConfig(c.args, env(c.env), &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("parseConfig(%q, %v) = %v, want error containing %q", c.args, c.env, err, c.want)
+		}
+	}
+	// A rate of 0 turns the limit off, and its burst no longer matters.
+	if _, err := parseConfig([]string{"--op-rate", "0", "--op-burst", "0"}, env(nil), &bytes.Buffer{}); err != nil {
+		t.Errorf("op rate 0 with burst 0: %v", err)
 	}
 }

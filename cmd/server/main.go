@@ -4,8 +4,14 @@
 // with DATABASE_URL and REDIS_URL several instances share Postgres and
 // Redis.
 //
-//	server [flags]           serve (see --help)
-//	server migrate [flags]   apply the Postgres migrations and exit
+//	server [flags]               serve (see --help)
+//	server --check-config ...    validate the configuration and exit 0 or 1
+//	server migrate [flags]       apply the Postgres migrations and exit
+//	server healthcheck [flags]   GET /healthz of the server at --addr on
+//	                             this host; exit 0 when it answers 200
+//
+// SIGTERM drains for a restart (clients are closed with 1012 and reconnect
+// elsewhere at once); SIGINT drains with 1001 (going away).
 package main
 
 import (
@@ -20,9 +26,24 @@ import (
 	"syscall"
 )
 
+// errTerminated is the cause of run's context when SIGTERM asked for the
+// drain: the server restarts (or moves), so clients are told 1012. Any
+// other cause (SIGINT, a test's cancel) closes them with 1001.
+var errTerminated = errors.New("SIGTERM received")
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		signal.Stop(sigs) // a second signal kills the process as usual
+		if sig == syscall.SIGTERM {
+			cancel(errTerminated)
+		} else {
+			cancel(fmt.Errorf("%v received", sig))
+		}
+	}()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stderr); err != nil {
 		if errors.Is(err, errHelp) {
 			return
@@ -36,12 +57,20 @@ func main() {
 // a startup error.
 func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	migrateOnly := len(args) > 0 && args[0] == "migrate"
-	if migrateOnly {
+	healthOnly := len(args) > 0 && args[0] == "healthcheck"
+	if migrateOnly || healthOnly {
 		args = args[1:]
 	}
 	cfg, err := parseConfig(args, getenv, stderr)
 	if err != nil {
 		return err
+	}
+	if healthOnly {
+		return healthcheck(ctx, cfg.Addr)
+	}
+	if cfg.CheckConfig {
+		fmt.Fprintln(stderr, "weft: configuration OK")
+		return nil
 	}
 	logger := newLogger(cfg, stderr)
 	if migrateOnly {
@@ -65,10 +94,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	return srv.serve(ctx, ln)
 }
 
+// newLogger builds the server's logger; records logged with a request's
+// context carry its request_id (see withRequestID).
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(requestIDHandler{h})
 }

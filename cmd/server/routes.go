@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/weftdev/weft/internal/api"
+	"github.com/weftdev/weft/internal/metrics"
 	"github.com/weftdev/weft/internal/ot"
 	"github.com/weftdev/weft/internal/session"
 	editor "github.com/weftdev/weft/web/editor"
@@ -20,6 +21,9 @@ import (
 //	/ws, or / with a WebSocket upgrade   ShareDB protocol
 //	/api/                                 REST API
 //	/healthz                              liveness ("ok")
+//	/readyz                               readiness: 200, or 503 with a JSON body
+//	                                      naming what failed (draining, store, redis)
+//	/metrics                              Prometheus metrics
 //	/_test/                               test namespaces with --test-namespaces
 //	                                      (conformance/PROTOCOL.md), else 404
 //	/assets/...                           editor bundle
@@ -32,7 +36,13 @@ func (s *server) routes() http.Handler {
 	if s.access != nil {
 		apiOpts = append(apiOpts, api.WithAuthenticator(apiAuth{s.access.a}))
 	}
-	mux.Handle("/api/", api.New(docsAPI{s.manager, s.store}, s.log, apiOpts...))
+	var rest http.Handler = api.New(docsAPI{s.manager, s.store}, s.log, apiOpts...)
+	if s.tracing != nil {
+		rest = s.tracing.Handler(rest, "rest")
+	}
+	mux.Handle("/api/", rest)
+	mux.Handle("GET /readyz", s.health.ReadyHandler())
+	mux.Handle("GET /metrics", metrics.Handler(s.registry))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -50,7 +60,7 @@ func (s *server) routes() http.Handler {
 		}
 		page.ServeHTTP(w, r)
 	})
-	return mux
+	return withRequestID(mux)
 }
 
 // editorHandler serves the editor's files, and index.html for every other
@@ -95,7 +105,16 @@ var _ api.Docs = docsAPI{}
 
 func (d docsAPI) Snapshot(ctx context.Context, c, id string) (ot.Snapshot, error) {
 	s, err := d.m.Fetch(ctx, c, id)
-	return toOTSnapshot(s), err
+	return toOTSnapshot(s), unavailable(err)
+}
+
+// unavailable marks the Manager's ErrShutdown (a drain) for the API, which
+// answers it with 503.
+func unavailable(err error) error {
+	if errors.Is(err, session.ErrShutdown) {
+		return fmt.Errorf("%w: %w", api.ErrUnavailable, err)
+	}
+	return err
 }
 
 func (d docsAPI) SnapshotAt(ctx context.Context, c, id string, v int64) (ot.Snapshot, error) {
@@ -103,12 +122,12 @@ func (d docsAPI) SnapshotAt(ctx context.Context, c, id string, v int64) (ot.Snap
 	if errors.Is(err, session.ErrVersionNewer) {
 		return ot.Snapshot{}, fmt.Errorf("%s/%s at v%d: %w", c, id, v, api.ErrVersionTooNew)
 	}
-	return toOTSnapshot(s), err
+	return toOTSnapshot(s), unavailable(err)
 }
 
 func (d docsAPI) SnapshotAtTime(ctx context.Context, c, id string, ts int64) (ot.Snapshot, error) {
 	s, err := d.m.SnapshotAtTime(ctx, c, id, ts)
-	return toOTSnapshot(s), err
+	return toOTSnapshot(s), unavailable(err)
 }
 
 // Ops reads the op log straight from the store: it holds ot.Ops already,

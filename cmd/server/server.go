@@ -12,11 +12,16 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/weftdev/weft/internal/health"
+	"github.com/weftdev/weft/internal/metrics"
 	"github.com/weftdev/weft/internal/ot/types"
 	"github.com/weftdev/weft/internal/pubsub"
 	"github.com/weftdev/weft/internal/session"
 	"github.com/weftdev/weft/internal/store"
 	"github.com/weftdev/weft/internal/testns"
+	"github.com/weftdev/weft/internal/tracing"
 )
 
 // server is one running Weft instance: its store, bus, session manager and
@@ -36,12 +41,21 @@ type server struct {
 	stopResync context.CancelFunc
 	// access is the access control; nil when the server runs open.
 	access *access
+
+	// registry holds the server's Prometheus metrics (served at /metrics).
+	registry *prometheus.Registry
+	metrics  *metrics.Metrics
+	// health pings the store and Redis for /readyz; stopHealth ends it.
+	health     *health.Checker
+	stopHealth context.CancelFunc
+	// tracing is nil unless an OTLP endpoint is configured.
+	tracing *tracing.Tracing
 }
 
 // newServer opens the store and the bus the configuration names and builds
 // the session manager and routes. On error everything opened is closed.
 func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server, err error) {
-	s := &server{cfg: cfg, log: logger, stopResync: func() {}}
+	s := &server{cfg: cfg, log: logger, stopResync: func() {}, stopHealth: func() {}, registry: prometheus.NewRegistry()}
 	defer func() {
 		if err != nil {
 			s.close(context.Background())
@@ -60,12 +74,30 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server,
 	if s.access != nil {
 		wsAuth = sessionAuth{s.access.a}
 	}
-	s.manager, err = session.New(session.Options{
+	if err := s.openTracing(ctx); err != nil {
+		return nil, err
+	}
+	obs := &lateSources{}
+	var commits metrics.CommitTracer
+	if s.tracing != nil {
+		commits = s.tracing
+	}
+	checks := s.healthChecks()
+	var deps []string
+	for _, c := range checks {
+		deps = append(deps, c.Name)
+	}
+	s.metrics, err = metrics.New(s.registry, metrics.Options{Sources: obs, Commits: commits, Dependencies: deps})
+	if err != nil {
+		return nil, fmt.Errorf("register metrics: %w", err)
+	}
+	opts := session.Options{
 		Authenticator:      wsAuth,
 		Store:              s.store,
 		PubSub:             s.bus,
 		Registry:           types.Registry(),
 		Logger:             logger,
+		Observer:           s.metrics,
 		ReadLimit:          cfg.MaxMessageBytes,
 		SendQueue:          cfg.SendQueue,
 		PingInterval:       cfg.PingInterval,
@@ -76,10 +108,14 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server,
 		SnapshotEvery:      int64(cfg.SnapshotEvery),
 		DisableCompression: cfg.Compression == "off",
 		NoContextTakeover:  cfg.Compression == "no-context-takeover",
-	})
+	}
+	cfg.Limits.apply(&opts)
+	s.manager, err = session.New(opts)
 	if err != nil {
 		return nil, fmt.Errorf("start sessions: %w", err)
 	}
+	obs.m = s.manager
+	s.startHealth(checks)
 	if r, ok := s.bus.(*pubsub.Redis); ok {
 		rctx, cancel := context.WithCancel(context.Background())
 		s.stopResync = cancel
@@ -163,13 +199,22 @@ func (s *server) forwardResync(ctx context.Context, ch <-chan struct{}) {
 	}
 }
 
-// serve serves HTTP on ln until ctx ends, then drains: it stops accepting,
-// closes client sockets with 1001, finishes in-flight commits, writes
-// snapshots, and closes the bus and the store.
+// serve serves HTTP on ln until ctx ends, then drains within
+// --shutdown-timeout: /readyz turns 503 and WebSocket upgrades are refused
+// (503) at once, client sockets are closed (1012 when ctx's cause is
+// errTerminated, a SIGTERM; 1001 otherwise), in-flight commits finish,
+// snapshots are written, the listener closes once in-flight HTTP requests
+// are answered, and the bus and the store are closed.
 func (s *server) serve(ctx context.Context, ln net.Listener) error {
+	// A client must send its request headers (the WebSocket upgrade
+	// included) within the handshake timeout, however slowly it trickles
+	// them; an idle keep-alive connection is closed after IdleTimeout.
+	// Upgraded connections are hijacked and leave these deadlines behind.
 	hs := &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: s.cfg.Limits.HandshakeTimeout,
+		ReadTimeout:       s.cfg.Limits.HandshakeTimeout,
+		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	s.log.Info("Weft listening", "addr", ln.Addr().String(), "url", "http://"+displayAddr(ln.Addr()))
@@ -181,19 +226,31 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	s.log.Info("draining")
+	code := session.CloseGoingAway
+	if errors.Is(context.Cause(ctx), errTerminated) {
+		code = session.CloseServiceRestart
+	}
+	s.log.Info("draining", "close_code", int(code), "timeout", s.cfg.ShutdownTimeout.String())
+	start := time.Now()
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
-	// Stop accepting first; hijacked WebSockets are left to the manager.
-	_ = ln.Close()
-	err := s.close(sctx)
-	if herr := hs.Shutdown(sctx); herr != nil && err == nil {
-		err = fmt.Errorf("http shutdown: %w", herr)
+	// Readiness and upgrades turn 503 at once; the listener stays open
+	// meanwhile so that /readyz says so. Hijacked WebSockets are the
+	// manager's to close: http.Server.Shutdown ignores them.
+	var errs []error
+	if err := s.manager.Drain(sctx, code); err != nil {
+		errs = append(errs, fmt.Errorf("drain sessions: %w", err))
 	}
-	if err != nil {
+	if err := hs.Shutdown(sctx); err != nil {
+		errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+	}
+	if err := s.close(sctx); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	s.log.Info("stopped cleanly")
+	s.log.Info("stopped cleanly", "drain_seconds", time.Since(start).Seconds())
 	return nil
 }
 
@@ -202,6 +259,7 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 func (s *server) close(ctx context.Context) error {
 	var errs []error
 	s.stopResync()
+	s.stopHealth()
 	if s.access != nil {
 		s.access.close()
 	}
@@ -223,6 +281,11 @@ func (s *server) close(ctx context.Context) error {
 	if s.closeDB != nil {
 		if err := s.closeDB(); err != nil {
 			errs = append(errs, fmt.Errorf("close store: %w", err))
+		}
+	}
+	if s.tracing != nil {
+		if err := s.tracing.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
@@ -269,6 +332,7 @@ func newTestNamespaces(cfg Config, logger *slog.Logger) (*testns.Server, error) 
 		IdleTimeout:    cfg.DocIdleTimeout,
 		SnapshotEvery:  int64(cfg.SnapshotEvery),
 	}
+	cfg.Limits.apply(&base)
 	ts, err := testns.New(base, types.Registry().Types(), logger)
 	if err != nil {
 		return nil, fmt.Errorf("start test namespaces: %w", err)

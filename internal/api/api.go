@@ -31,6 +31,10 @@ type Docs interface {
 // current one; the API answers it with 400.
 var ErrVersionTooNew = errors.New("version is newer than the current snapshot")
 
+// ErrUnavailable is what Docs returns (wrapped) while the server drains:
+// the request is answered 503 so that the client retries elsewhere.
+var ErrUnavailable = errors.New("server draining")
+
 const (
 	defaultListLimit = 100
 	maxListLimit     = 1000
@@ -264,7 +268,12 @@ func (h *Handler) internal(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) {
 		return
 	}
-	h.log.Error("api request failed", "path", r.URL.Path, "err", err)
+	if errors.Is(err, ErrUnavailable) {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "ERR_UNAVAILABLE", "server draining: retry")
+		return
+	}
+	h.log.ErrorContext(r.Context(), "api request failed", "path", r.URL.Path, "err", err)
 	writeError(w, http.StatusInternalServerError, "ERR_INTERNAL", "internal error")
 }
 

@@ -150,3 +150,24 @@ func TestRoutes(t *testing.T) {
 		}
 	}
 }
+
+// drainingDocs answers every snapshot read as a draining server does.
+type drainingDocs struct{ *fakeDocs }
+
+func (drainingDocs) Snapshot(context.Context, string, string) (ot.Snapshot, error) {
+	return ot.Snapshot{}, fmt.Errorf("fetch: %w", api.ErrUnavailable)
+}
+
+func TestDrainingAnswers503(t *testing.T) {
+	srv := httptest.NewServer(api.New(drainingDocs{&fakeDocs{}}, slog.New(slog.DiscardHandler)))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/api/v1/docs/notes/a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(b), "ERR_UNAVAILABLE") {
+		t.Errorf("draining read = %d %q (Retry-After %q), want 503 ERR_UNAVAILABLE", resp.StatusCode, b, resp.Header.Get("Retry-After"))
+	}
+}

@@ -40,6 +40,10 @@ type Options struct {
 	// handles it. Returning false discards the frame. It is an escape hatch
 	// for protocol tests.
 	OnFrame func(frame []byte) bool
+	// OnDrop, when set, is called each time the socket drops, with the
+	// cause (websocket.CloseStatus tells the server's close code, -1 when
+	// the socket failed without one), without the connection's lock held.
+	OnDrop func(cause error)
 	// AutoReconnect makes the Conn reconnect by itself after the socket
 	// drops, retrying with backoff until it succeeds or Close is called.
 	AutoReconnect bool
@@ -322,6 +326,9 @@ func (c *Conn) dropSocket(s *socket, cause error) {
 	s.ws.CloseNow()
 	if current {
 		c.log.Debug("sharedb connection dropped", "cause", cause)
+		if c.opts.OnDrop != nil {
+			c.opts.OnDrop(cause)
+		}
 	}
 	if auto {
 		go c.reconnectLoop()

@@ -306,3 +306,11 @@ func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }
+
+// Ping checks that Redis answers (for health checks).
+func (r *Redis) Ping(ctx context.Context) error {
+	if err := r.client.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("pubsub: redis: ping: %w", err)
+	}
+	return nil
+}

@@ -74,6 +74,18 @@ func (c *conn) bulkRequest(ctx context.Context, req *request) *shareErr {
 		return nil
 	}
 	allowed, denied := c.splitReadable(coll, items)
+	if req.a == "bs" {
+		added := 0
+		for _, it := range allowed {
+			if _, ok := c.subs[docKey{coll, it.id}]; !ok {
+				added++
+			}
+		}
+		if !c.allowSubscriptions(added) {
+			c.refuse(req, LimitSubscriptions, errTooManySubs)
+			return nil
+		}
+	}
 	snaps, e := c.bulkFetch(ctx, coll, allowed, req.a == "bs")
 	if e != nil {
 		return e

@@ -12,6 +12,7 @@ import (
 // most one commit at a time and waits for its result.
 type committer struct {
 	store   Store
+	obs     Observer
 	max     int
 	timeout time.Duration
 	reqs    chan *commitReq
@@ -30,8 +31,8 @@ type commitRes struct {
 	err error
 }
 
-func newCommitter(s Store, max int, timeout time.Duration) *committer {
-	c := &committer{store: s, max: max, timeout: timeout, reqs: make(chan *commitReq, max), done: make(chan struct{})}
+func newCommitter(s Store, max int, timeout time.Duration, obs Observer) *committer {
+	c := &committer{store: s, obs: obs, max: max, timeout: timeout, reqs: make(chan *commitReq, max), done: make(chan struct{})}
 	c.wg.Add(1)
 	go c.run()
 	return c
@@ -75,12 +76,16 @@ func (c *committer) run() {
 
 func (c *committer) flush(batch []*commitReq) {
 	commits := make([]Commit, len(batch))
+	ops := 0
 	for i, r := range batch {
 		commits[i] = r.commit
+		ops += len(r.commit.Ops)
 	}
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	oks, err := c.store.Commit(ctx, commits)
 	cancel()
+	c.obs.CommitFlushed(start, time.Since(start), len(commits), ops, err)
 	if err == nil && len(oks) != len(batch) {
 		err = fmt.Errorf("store returned %d results for %d commits", len(oks), len(batch))
 	}

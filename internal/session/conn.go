@@ -2,6 +2,9 @@ package session
 
 import (
 	"context"
+	"errors"
+	"log/slog"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,6 +19,7 @@ import (
 // holds one goroutine. Anyone may call enqueue and closeWith.
 type conn struct {
 	m      *Manager
+	log    *slog.Logger // the Manager's, with this connection's "conn" and "request_id"
 	ws     *websocket.Conn
 	net    *corkConn              // the hijacked connection under ws; nil in some tests
 	srcp   atomic.Pointer[string] // the client's id (src); replaced by hs
@@ -39,22 +43,33 @@ type conn struct {
 	pingMu sync.Mutex
 	pingT  *time.Timer // guarded by pingMu; nil when pings are off or stopped
 
+	ip netip.Addr // the client address counted against MaxConnectionsPerIP
+
 	// owned by the read loop
+	lim     connLimits
 	subs    map[docKey]struct{}
 	rooms   map[string]struct{}
 	queries map[string]*liveQuery // by the JSON encoding of the query id
 }
 
-func newConn(m *Manager, ws *websocket.Conn, nc *corkConn) *conn {
+// newConn wraps an accepted WebSocket. requestID is the upgrade request's
+// X-Request-Id header (which cmd/server sets on every request); it and the
+// connection's first id tag every log line of the connection.
+func newConn(m *Manager, ws *websocket.Conn, nc *corkConn, requestID string) *conn {
+	id := randomID()
+	log := m.opts.Logger.With("conn", id)
+	if requestID != "" {
+		log = log.With("request_id", requestID)
+	}
 	c := &conn{
-		m: m, ws: ws, net: nc,
+		m: m, log: log, ws: ws, net: nc,
 		out:     newOutQueue(m.opts.SendQueue),
 		closed:  make(chan struct{}),
 		subs:    make(map[docKey]struct{}),
 		rooms:   make(map[string]struct{}),
 		queries: make(map[string]*liveQuery),
+		lim:     newConnLimits(&m.opts),
 	}
-	id := randomID()
 	c.srcp.Store(&id)
 	return c
 }
@@ -81,7 +96,8 @@ func (c *conn) push(msg []byte, reply bool) {
 		go c.drain()
 	}
 	if !ok && c.closeWith(CloseSlowConsumer, "send queue full") {
-		c.m.opts.Logger.Warn("slow consumer disconnected", "client", c.src(), "queued", c.out.len())
+		c.m.obs.SlowClientClosed()
+		c.log.Warn("slow consumer disconnected", "client", c.src(), "queued", c.out.len())
 	}
 }
 
@@ -136,13 +152,22 @@ func (c *conn) readLoop() {
 	for {
 		typ, data, err := c.ws.Read(ctx)
 		if err != nil {
+			if errors.Is(err, websocket.ErrMessageTooBig) {
+				c.m.obs.Rejected(ReasonTooBig)
+				c.log.Info("message too big: closing", "client", c.src(), "limit", c.m.opts.ReadLimit)
+			}
 			return
 		}
 		if typ != websocket.MessageText {
+			c.m.obs.Rejected(ReasonBinary)
 			c.closeWith(CloseUnsupportedData, "binary frames are not supported")
 			return
 		}
 		c.dispatch(ctx, data)
+		if c.lim.closing {
+			c.closeForRate()
+			return
+		}
 		select {
 		case <-c.closed:
 			return
@@ -234,7 +259,7 @@ func (c *conn) ping() {
 	cancel()
 	if err != nil {
 		if c.closeWith(CloseGoingAway, "keepalive timeout") {
-			c.m.opts.Logger.Warn("keepalive timeout", "client", c.src())
+			c.log.Warn("keepalive timeout", "client", c.src())
 			_ = c.ws.CloseNow()
 		}
 		return

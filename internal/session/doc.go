@@ -44,9 +44,22 @@
 // # Error codes and close codes
 //
 // errors.go lists every ShareDB error code and WebSocket close code used,
-// with when each is sent. Close codes: 1000 normal, 1001 shutdown, 1003
-// binary frame, 1008 slow consumer, 1009 message over ReadLimit (after
-// decompression), 1011 internal failure, 1013 at MaxConnections.
+// with when each is sent. Close codes: 1000 normal, 1001 shutdown (or a missed
+// keepalive), 1012 restart (Drain on SIGTERM: reconnect elsewhere), 1003
+// binary frame, 1008 slow consumer or rate abuse, 1009 message over
+// ReadLimit (after decompression), 1011 internal failure, 1013 at
+// MaxConnections, 4401 token expired, 4403 token revoked.
+//
+// # Abuse limits
+//
+// limits.go: connections per client IP (HTTP 429 before the upgrade, and a
+// ban after rate abuse), op and presence token buckets per connection
+// (ERR_RATE_LIMITED, then 1008), subscriptions per connection, op size;
+// docsize.go: document size. Every refusal passes through
+// Manager.refused with a LimitReason. A document's inbox is FIFO and a
+// connection's read loop hands it one message at a time, so a flooding
+// connection holds at most its burst of places ahead of others, and each
+// document has at most one commit in the shared committer at a time.
 //
 // # Queries
 //

@@ -38,6 +38,10 @@ type document struct {
 	// a failed commit or catch-up): once it loads again they are sent the
 	// committed ops from there. -1 otherwise.
 	resendFrom int64
+	// size is the encoded snapshot's length when last measured
+	// (sizeUnknown: not since loading) and grown bounds its growth since
+	// (see docsize.go).
+	size, grown int64
 }
 
 // tailEntry is a committed op with its encoded broadcast message.
@@ -60,6 +64,7 @@ func newDocument(m *Manager, k docKey) *document {
 		subs:   make(map[*conn]struct{}),
 
 		resendFrom: -1,
+		size:       sizeUnknown,
 	}
 }
 
@@ -261,6 +266,7 @@ func (d *document) load() error {
 	}
 	d.typ, d.data, d.tail = nil, nil, nil
 	d.version, d.mtime, d.snapVersion = snap.Version, snap.Ts, snap.Version
+	d.size, d.grown = sizeUnknown, 0
 	if snap.Type != "" {
 		if err := d.setStored(snap.Type, snap.Data); err != nil {
 			return err
@@ -316,6 +322,7 @@ func (d *document) applyStored(op *ot.Op) error {
 		}
 		d.data = nd
 	}
+	d.noteStoredOp(op, edit)
 	d.push(*op, edit)
 	return nil
 }

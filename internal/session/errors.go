@@ -41,6 +41,20 @@ const (
 	// CodeQueryBad: a query outside the supported subset (see query.go);
 	// ShareDB's code for a database that cannot run the query.
 	CodeQueryBad = "ERR_DATABASE_METHOD_NOT_IMPLEMENTED"
+	// CodeRateLimited: an op or presence message beyond the connection's
+	// rate (Options.OpRate, PresenceRate). The message is not applied; a
+	// client that keeps going is closed with CloseRateLimited. Weft's own
+	// code (ShareDB has no rate limits).
+	CodeRateLimited = "ERR_RATE_LIMITED"
+	// CodeTooManySubscriptions: a subscribe, bulk subscribe, live query or
+	// presence subscription beyond Options.MaxSubscriptions; nothing of the
+	// request is subscribed. Weft's own code.
+	CodeTooManySubscriptions = "ERR_TOO_MANY_SUBSCRIPTIONS"
+	// CodeOpTooLarge: an op message over Options.MaxOpBytes. Weft's own code.
+	CodeOpTooLarge = "ERR_OP_TOO_LARGE"
+	// CodeDocTooLarge: an op whose result would exceed Options.MaxDocBytes;
+	// the document is unchanged. Weft's own code.
+	CodeDocTooLarge = "ERR_DOC_TOO_LARGE"
 	// CodeInternal: the store failed or another internal error happened;
 	// the message is generic and the details are logged. The client rolls
 	// back and refetches.
@@ -52,8 +66,13 @@ const (
 const (
 	// CloseNormal (1000): the client asked to close.
 	CloseNormal = websocket.StatusNormalClosure
-	// CloseGoingAway (1001): the server is shutting down (Manager.Shutdown).
+	// CloseGoingAway (1001): the server is shutting down (Manager.Shutdown,
+	// a drain on SIGINT), or a keepalive ping went unanswered.
 	CloseGoingAway = websocket.StatusGoingAway
+	// CloseServiceRestart (1012): the server is restarting (a drain on
+	// SIGTERM, Manager.Drain); the client reconnects at once, through the
+	// load balancer to another instance.
+	CloseServiceRestart = websocket.StatusServiceRestart
 	// CloseUnsupportedData (1003): a binary frame; only text frames carry
 	// messages.
 	CloseUnsupportedData = websocket.StatusUnsupportedData
@@ -61,12 +80,18 @@ const (
 	// queue filled up because the client did not read fast enough. Nothing
 	// is skipped: the client reconnects and catches up by version.
 	CloseSlowConsumer = websocket.StatusPolicyViolation
+	// CloseRateLimited (1008, policy violation, reason "rate limit
+	// exceeded"): the client kept sending past its rate limit
+	// (Options.RateStrikes refusals within RateStrikeWindow).
+	CloseRateLimited = websocket.StatusPolicyViolation
 	// CloseTooBig (1009): a message over Options.ReadLimit, counted after
 	// permessage-deflate decompression.
 	CloseTooBig = websocket.StatusMessageTooBig
 	// CloseInternal (1011): an unexpected server failure on the connection.
 	CloseInternal = websocket.StatusInternalError
-	// CloseTryAgainLater (1013): the server is at Options.MaxConnections.
+	// CloseTryAgainLater (1013, reason "server unavailable"): the server
+	// is at Options.MaxConnections. (An upgrade beyond
+	// MaxConnectionsPerIP is refused earlier, with HTTP 429.)
 	CloseTryAgainLater = websocket.StatusTryAgainLater
 	// CloseTokenExpired (4401, reason "token expired"): the credentials the
 	// connection was opened with expired. Reconnecting needs a fresh token.

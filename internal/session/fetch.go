@@ -98,7 +98,7 @@ func (d *document) handleFetch(e *fetchEv) {
 			e.result <- bareError(se)
 			return
 		}
-		e.conn.reply(e.req.errorReply(se))
+		e.conn.replyError(e.req, se)
 		return
 	}
 	if e.subscribe {
@@ -127,7 +127,7 @@ func (d *document) handleFetch(e *fetchEv) {
 			e.result <- bareError(se)
 			return
 		}
-		e.conn.reply(e.req.errorReply(se))
+		e.conn.replyError(e.req, se)
 		return
 	}
 	if e.result != nil {

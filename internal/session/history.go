@@ -48,7 +48,7 @@ func (c *conn) history(ctx context.Context, req *request) *shareErr {
 		return errf(CodeVersionNewer, "Requested version exceeds latest snapshot version")
 	}
 	if err != nil {
-		c.m.opts.Logger.Error("history", "collection", coll, "doc", id, "err", err)
+		c.log.Error("history", "collection", coll, "doc", id, "err", err)
 		return errInternal
 	}
 	if proj != nil {

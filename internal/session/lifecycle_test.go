@@ -27,6 +27,14 @@ func (h signalHandler) Handle(ctx context.Context, r slog.Record) error {
 	return h.Handler.Handle(ctx, r)
 }
 
+func (h signalHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return signalHandler{Handler: h.Handler.WithAttrs(as), msg: h.msg, ch: h.ch}
+}
+
+func (h signalHandler) WithGroup(name string) slog.Handler {
+	return signalHandler{Handler: h.Handler.WithGroup(name), msg: h.msg, ch: h.ch}
+}
+
 func TestSlowConsumerDisconnectedAndRecovers(t *testing.T) {
 	kicked := make(chan struct{}, 1)
 	e := newEnv(t, func(o *Options) {

@@ -216,6 +216,10 @@ func (c *conn) queryRequest(ctx context.Context, req *request) *shareErr {
 	if e != nil {
 		return e
 	}
+	if req.a == "qs" && c.queries[string(key)] == nil && !c.allowSubscriptions(1) {
+		c.refuse(req, LimitSubscriptions, errTooManySubs)
+		return nil
+	}
 	q, e := c.m.parseQuery(req.m["q"])
 	if e != nil {
 		return e
@@ -234,7 +238,7 @@ func (c *conn) queryRequest(ctx context.Context, req *request) *shareErr {
 		return se
 	}
 	if err != nil {
-		c.m.opts.Logger.Error("query", "collection", coll, "err", err)
+		c.log.Error("query", "collection", coll, "err", err)
 		return errInternal
 	}
 	if known != nil && req.a == "qs" {

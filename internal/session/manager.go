@@ -6,6 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"sync"
+	"sync/atomic"
+
+	"github.com/coder/websocket"
 )
 
 // ErrShutdown is returned by Manager methods called during or after Shutdown.
@@ -16,7 +19,8 @@ var ErrShutdown = errors.New("session: manager is shut down")
 // mu guards only the map of open documents.
 type Manager struct {
 	opts     Options
-	instance string // random id marking this Manager's PubSub messages
+	obs      Observer // opts.Observer
+	instance string   // random id marking this Manager's PubSub messages
 	commits  *committer
 	presence *presenceHub
 	queries  *queryHub
@@ -30,6 +34,7 @@ type Manager struct {
 	stopping bool
 
 	stop     chan struct{} // closed by Shutdown: documents write snapshots and exit
+	draining atomic.Bool   // set when Drain starts
 	docWG    sync.WaitGroup
 	shutOnce sync.Once
 
@@ -40,6 +45,7 @@ type Manager struct {
 	shutDone chan struct{}
 
 	corkBufs sync.Pool // of *[]byte: connections' write batches (corkConn)
+	perIP    ipCounter // open connections per client address
 }
 
 type docKey struct{ c, id string }
@@ -57,6 +63,7 @@ func New(opts Options) (*Manager, error) {
 	m := &Manager{
 		projections: projs,
 		opts:        o,
+		obs:         o.Observer,
 		instance:    randomID(),
 		docs:        make(map[docKey]*document),
 		stop:        make(chan struct{}),
@@ -65,7 +72,7 @@ func New(opts Options) (*Manager, error) {
 	}
 	m.corkBufs.New = func() any { b := make([]byte, 0, 4096); return &b }
 	m.remotePrefix = []byte(`{"wi":"` + m.instance + `"`)
-	m.commits = newCommitter(o.Store, o.MaxCommitBatch, o.StoreTimeout)
+	m.commits = newCommitter(o.Store, o.MaxCommitBatch, o.StoreTimeout, o.Observer)
 	m.presence = newPresenceHub(m)
 	m.queries = newQueryHub(m)
 	return m, nil
@@ -145,13 +152,25 @@ func (m *Manager) forget(d *document) {
 	m.mu.Unlock()
 }
 
-// Shutdown closes every client connection with 1001 (going away), lets the
-// documents finish the commit under way and write snapshots of what changed
-// since the last one, and returns. Ops already acknowledged are durable
-// before Shutdown starts (an ack follows its commit). It is safe to call
-// twice; a second call waits for the first. ctx bounds the wait.
+// Shutdown is Drain with CloseGoingAway (1001): the server goes away.
 func (m *Manager) Shutdown(ctx context.Context) error {
-	m.shutOnce.Do(func() { go m.shutdown() })
+	return m.Drain(ctx, CloseGoingAway)
+}
+
+// Drain stops the Manager: from its first moment new WebSocket upgrades are
+// refused with 503 (Draining reports true), then every client connection is
+// closed with code (CloseServiceRestart tells clients to reconnect,
+// elsewhere, at once; CloseGoingAway that the server goes away), the
+// documents finish the commit under way and write snapshots of what changed
+// since the last one, and Drain returns. Ops already acknowledged are
+// durable before Drain starts (an ack follows its commit). It is safe to
+// call twice; a second call waits for the first, whose code wins. ctx
+// bounds the wait.
+func (m *Manager) Drain(ctx context.Context, code websocket.StatusCode) error {
+	m.shutOnce.Do(func() {
+		m.draining.Store(true)
+		go m.shutdown(code)
+	})
 	select {
 	case <-m.shutDone:
 		return nil
@@ -160,12 +179,19 @@ func (m *Manager) Shutdown(ctx context.Context) error {
 	}
 }
 
-func (m *Manager) shutdown() {
+// Draining reports whether Drain or Shutdown has been called.
+func (m *Manager) Draining() bool { return m.draining.Load() }
+
+func (m *Manager) shutdown(code websocket.StatusCode) {
 	defer close(m.shutDone)
+	reason := "server shutting down"
+	if code == CloseServiceRestart {
+		reason = "server restarting: reconnect"
+	}
 	m.connMu.Lock()
 	m.closed = true
 	for c := range m.conns {
-		c.closeWith(CloseGoingAway, "server shutting down")
+		c.closeWith(code, reason)
 	}
 	m.connMu.Unlock()
 	m.connWG.Wait()
@@ -181,14 +207,14 @@ func (m *Manager) shutdown() {
 
 // registerConn adds c to the set Shutdown closes; false when shutting down
 // or at MaxConnections (code says which).
-func (m *Manager) registerConn(c *conn) (ok bool, code int) {
+func (m *Manager) registerConn(c *conn) (ok bool, code websocket.StatusCode) {
 	m.connMu.Lock()
 	defer m.connMu.Unlock()
 	if m.closed {
-		return false, int(CloseGoingAway)
+		return false, CloseGoingAway
 	}
 	if m.opts.MaxConnections > 0 && len(m.conns) >= m.opts.MaxConnections {
-		return false, int(CloseTryAgainLater)
+		return false, CloseTryAgainLater
 	}
 	m.conns[c] = struct{}{}
 	m.connWG.Add(1)

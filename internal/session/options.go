@@ -3,6 +3,7 @@ package session
 import (
 	"errors"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/weftdev/weft/internal/ot"
@@ -20,6 +21,9 @@ type Options struct {
 	Registry *ot.Registry
 	// Logger receives the Manager's logs (default: discard).
 	Logger *slog.Logger
+	// Observer is told about commits, acks, retries, gaps and rejections,
+	// for metrics and traces (default: none). See Observer.
+	Observer Observer
 	// Now is the clock for op timestamps and credential expiry (default
 	// time.Now).
 	Now func() time.Time
@@ -56,8 +60,56 @@ type Options struct {
 	// negotiates it without context takeover (less memory per connection).
 	DisableCompression, NoContextTakeover bool
 	// MaxConnections caps open connections (0: no cap). Upgrades beyond it
-	// are accepted and closed with 1013.
+	// are accepted and closed with 1013 (CloseTryAgainLater), which a
+	// browser's WebSocket reports, unlike an HTTP status.
 	MaxConnections int
+
+	// Abuse limits (see limits.go). Each refusal goes through
+	// Manager.refused, with a LimitReason.
+
+	// MaxConnectionsPerIP caps the open connections of one client IP
+	// (default 256; negative: no cap). IPv6 addresses count per /64.
+	// Upgrades beyond it are refused before upgrading with HTTP 429.
+	MaxConnectionsPerIP int
+	// TrustedProxies are the peers whose X-Forwarded-For is believed: when
+	// the socket's peer is in one of them, the client IP is the rightmost
+	// X-Forwarded-For address that is not itself a trusted proxy. Empty
+	// (the default): the socket's peer is the client.
+	TrustedProxies []netip.Prefix
+	// OpRate and OpBurst are a token bucket for op messages per connection
+	// (default 100 per second, bursts of 200; negative OpRate: no limit).
+	// An op beyond it is refused with ERR_RATE_LIMITED.
+	OpRate  float64
+	OpBurst int
+	// PresenceRate and PresenceBurst are the same for presence messages
+	// (ps, pu, p, pr; default 100 per second, bursts of 200; negative
+	// PresenceRate: no limit).
+	PresenceRate  float64
+	PresenceBurst int
+	// RateStrikes is how many rate-limit refusals within RateStrikeWindow
+	// close the connection with 1008 (CloseRateLimited; default 20 within
+	// 10 s; negative RateStrikes: never close).
+	RateStrikes      int
+	RateStrikeWindow time.Duration
+	// RateLimitBan is how long, after a connection was closed for rate
+	// abuse, new connections from its address are refused with HTTP 429
+	// (default 30 s; negative: no ban). Without it a client could reconnect
+	// and spend a fresh burst each time.
+	RateLimitBan time.Duration
+	// MaxSubscriptions caps what one connection holds open: subscribed
+	// documents, live queries and presence channels together (default
+	// 1000; negative: no cap). Requests beyond it are refused with
+	// ERR_TOO_MANY_SUBSCRIPTIONS.
+	MaxSubscriptions int
+	// MaxOpBytes caps the size of an op message, in bytes as received
+	// (default 256 KiB; negative: no cap besides ReadLimit). Larger ops
+	// are refused with ERR_OP_TOO_LARGE; the connection stays open.
+	MaxOpBytes int
+	// MaxDocBytes caps a document's size, as the JSON encoding of its
+	// snapshot (default 16 MiB; negative: no cap). An op that would make a
+	// document larger than this, and larger than it was, is refused with
+	// ERR_DOC_TOO_LARGE and the document is left as it was.
+	MaxDocBytes int64
 
 	// IdleTimeout is how long a document with no subscribers stays open
 	// (default 1 min).
@@ -105,6 +157,11 @@ type Options struct {
 	// QueryDialect chooses the query language of qf/qs (default
 	// QueryDialectWeft).
 	QueryDialect QueryDialect
+
+	// limitNow is the clock of the rate limits and bans (default time.Now;
+	// tests replace it). It is apart from Now, whose every call may stamp
+	// an op.
+	limitNow func() time.Time
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -117,8 +174,14 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.Observer == nil {
+		o.Observer = nopObserver{}
+	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.limitNow == nil {
+		o.limitNow = time.Now
 	}
 	if o.AfterFunc == nil {
 		o.AfterFunc = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
@@ -137,10 +200,24 @@ func (o Options) withDefaults() (Options, error) {
 	setDefault(&o.InboxSize, 256)
 	setDefault(&o.StoreTimeout, 10*time.Second)
 	setDefault(&o.HeadCheckInterval, 30*time.Second)
+	setDefault(&o.MaxConnectionsPerIP, 256)
+	setDefault(&o.OpRate, 100)
+	setDefault(&o.OpBurst, 200)
+	setDefault(&o.PresenceRate, 100)
+	setDefault(&o.PresenceBurst, 200)
+	setDefault(&o.RateStrikes, 20)
+	setDefault(&o.RateStrikeWindow, 10*time.Second)
+	setDefault(&o.RateLimitBan, 30*time.Second)
+	setDefault(&o.MaxSubscriptions, 1000)
+	setDefault(&o.MaxOpBytes, 256<<10)
+	setDefault(&o.MaxDocBytes, 16<<20)
+	if o.OpBurst < 0 || o.PresenceBurst < 0 || o.RateStrikeWindow < 0 {
+		return o, errors.New("session: rate-limit bursts and window must not be negative")
+	}
 	return o, nil
 }
 
-func setDefault[T int | int64 | time.Duration](p *T, def T) {
+func setDefault[T int | int64 | float64 | time.Duration](p *T, def T) {
 	if *p == 0 {
 		*p = def
 	}

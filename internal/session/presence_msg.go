@@ -34,6 +34,10 @@ func (c *conn) presenceRequest(ctx context.Context, req *request) *shareErr {
 		if _, isNum := seq.(float64); has && !isNum {
 			return errf(CodeBadMessage, "Invalid seq")
 		}
+		if _, in := c.rooms[ch]; req.a == "ps" && !in && !c.allowSubscriptions(1) {
+			c.refuse(req, LimitSubscriptions, errTooManySubs)
+			return nil
+		}
 		if req.a == "ps" {
 			c.m.presence.subscribe(c, ch)
 			c.rooms[ch] = struct{}{}
@@ -116,21 +120,21 @@ func (d *document) handlePresence(e *presenceEv) {
 	}
 	typ, err := d.m.opts.Registry.Lookup(p.t)
 	if err != nil {
-		e.conn.reply(e.req.errorReply(errf(CodeTypeNotRecognized, "Unknown type")))
+		e.conn.replyError(e.req, errf(CodeTypeNotRecognized, "Unknown type"))
 		return
 	}
 	pt, ok := typ.(ot.PresenceTransformer)
 	if !ok {
-		e.conn.reply(e.req.errorReply(errf(CodeNoPresence, "Type does not support presence: "+typ.URI())))
+		e.conn.replyError(e.req, errf(CodeNoPresence, "Type does not support presence: "+typ.URI()))
 		return
 	}
 	if se := d.ensureLoaded(); se != nil {
-		e.conn.reply(e.req.errorReply(se))
+		e.conn.replyError(e.req, se)
 		return
 	}
 	if p.v < d.version {
 		if se := d.transformPresence(pt, p); se != nil {
-			e.conn.reply(e.req.errorReply(se))
+			e.conn.replyError(e.req, se)
 			return
 		}
 	}

@@ -180,7 +180,7 @@ func (d *document) handleProjectedFetch(e *fetchEv) {
 			e.result <- bareError(se)
 			return
 		}
-		e.conn.reply(e.req.errorReply(se))
+		e.conn.replyError(e.req, se)
 	}
 	if se := d.ensureLoaded(); se != nil {
 		fail(se)

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"time"
 
 	"github.com/weftdev/weft/internal/ot"
 )
@@ -18,7 +19,11 @@ var (
 func (c *conn) dispatch(ctx context.Context, data []byte) {
 	req, e := parseRequest(data)
 	if e != nil {
+		c.rejected(e)
 		c.reply(bareError(e))
+		return
+	}
+	if !c.checkLimits(req, len(data)) {
 		return
 	}
 	var se *shareErr
@@ -43,7 +48,7 @@ func (c *conn) dispatch(ctx context.Context, data []byte) {
 		se = errUnknownMsg
 	}
 	if se != nil {
-		c.reply(req.errorReply(se))
+		c.replyError(req, se)
 	}
 }
 
@@ -123,6 +128,10 @@ func (c *conn) docRequest(ctx context.Context, req *request) *shareErr {
 	if e != nil {
 		return e
 	}
+	if _, subscribed := c.subs[docKey{coll, id}]; req.a == "s" && !subscribed && !c.allowSubscriptions(1) {
+		c.refuse(req, LimitSubscriptions, errTooManySubs)
+		return nil
+	}
 	if hasV && proj == nil {
 		v = c.catchUp(ctx, coll, id, v)
 	}
@@ -153,7 +162,7 @@ func (c *conn) submit(ctx context.Context, req *request) *shareErr {
 		return errWriteRejected
 	}
 	target, proj := c.m.resolve(coll)
-	ev := &submitEv{conn: c, req: req, proj: proj}
+	ev := &submitEv{conn: c, req: req, proj: proj, start: time.Now()}
 	if ev.op.Version, ev.hasV, e = req.version("v"); e != nil {
 		return e
 	}

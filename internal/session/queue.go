@@ -122,6 +122,17 @@ func (q *outQueue) stop() {
 	}
 }
 
+// busy returns a channel closed when the running writer exits, or nil when
+// no writer runs (the queue is then empty, or stopped).
+func (q *outQueue) busy() <-chan struct{} {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.running {
+		return nil
+	}
+	return q.exited
+}
+
 func (q *outQueue) len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()

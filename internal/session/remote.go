@@ -112,6 +112,9 @@ func (d *document) catchUp() {
 		d.m.opts.Logger.Warn("catch up", "collection", d.key.c, "doc", d.key.id, "err", err)
 		return
 	}
+	if len(ops) > 0 {
+		d.m.obs.GapFilled(len(ops))
+	}
 	for i := range ops {
 		if err := d.applyStored(&ops[i]); err != nil {
 			d.m.opts.Logger.Warn("catch up", "collection", d.key.c, "doc", d.key.id, "err", err)

@@ -1,6 +1,8 @@
 package session
 
 import (
+	"time"
+
 	"github.com/weftdev/weft/internal/ot"
 )
 
@@ -13,6 +15,9 @@ type submitEv struct {
 	op   ot.Op
 	hasV bool
 	proj *projection // set when submitted through a projection
+	// start is when the submit was read off the socket (for
+	// Observer.SubmitAcked).
+	start time.Time
 }
 
 // submitResult is the outcome of one submit within a batch.
@@ -29,7 +34,7 @@ type submitResult struct {
 func (d *document) handleSubmits(batch []*submitEv) {
 	if e := d.ensureLoaded(); e != nil {
 		for _, s := range batch {
-			s.conn.reply(s.req.errorReply(e))
+			s.conn.replyError(s.req, e)
 		}
 		return
 	}
@@ -46,9 +51,13 @@ func (d *document) handleSubmits(batch []*submitEv) {
 		ops := d.tail[int64(len(d.tail))-(d.version-start):]
 		ok, err := d.m.commits.commit(d.commitFor(start, ops))
 		if err == nil && ok {
+			d.m.obs.OpsCommitted(d.typeName(), len(ops))
 			d.reply(batch, results)
 			d.trimTail()
 			return
+		}
+		if err == nil {
+			d.m.obs.CommitRetried()
 		}
 		d.unload(start)
 		if lerr := d.ensureLoaded(); lerr != nil || err != nil || d.retriesExhausted(attempt) {
@@ -58,7 +67,7 @@ func (d *document) handleSubmits(batch []*submitEv) {
 				e = errInternal
 			}
 			for _, s := range batch {
-				s.conn.reply(s.req.errorReply(e))
+				s.conn.replyError(s.req, e)
 			}
 			return
 		}
@@ -87,12 +96,19 @@ func (d *document) commitFor(start int64, entries []tailEntry) Commit {
 func (d *document) reply(batch []*submitEv, results []submitResult) {
 	for i, s := range batch {
 		r := &results[i]
+		if r.err == errDocTooLarge {
+			s.conn.refuse(s.req, LimitDocSize, r.err)
+			continue
+		}
 		if r.err != nil {
-			s.conn.reply(s.req.errorReply(r.err))
+			s.conn.replyError(s.req, r.err)
 			continue
 		}
 		d.replyMissed(s, r.missed)
 		s.conn.reply(ackMessage(s.coll(d), d.key.id, s.op.Src, s.op.Seq, r.ack))
+		if !s.start.IsZero() {
+			d.m.obs.SubmitAcked(time.Since(s.start))
+		}
 		if r.op != nil {
 			d.broadcast(r.op)
 			d.publish(r.op)
@@ -242,6 +258,9 @@ func (d *document) applyNew(op *ot.Op) *shareErr {
 		if err != nil {
 			return errf(CodeOpBadlyFormed, err.Error())
 		}
+		if e := d.checkCreated(v); e != nil {
+			return e
+		}
 		d.typ, d.data = typ, v
 	case op.Del:
 		d.typ, d.data = nil, nil
@@ -262,9 +281,9 @@ func (d *document) applyNew(op *ot.Op) *shareErr {
 				return errf(CodeOpBadlyFormed, err.Error())
 			}
 		}
-		nd, err := d.typ.Apply(d.data, op.Edit)
-		if err != nil {
-			return errf("", err.Error())
+		nd, e := d.applySized(op.Edit, tree, b)
+		if e != nil {
+			return e
 		}
 		d.data, op.Edit, edit = nd, tree, b
 	}

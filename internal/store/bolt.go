@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -325,4 +326,26 @@ func (b boltTx) applyEntry(e *encodedCommit, replay bool) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// Ping checks that the store still takes commits (its commit log and index
+// have not failed) and that the file is open and readable (for health
+// checks).
+func (s *Bolt) Ping(context.Context) error {
+	s.mu.Lock()
+	err := s.usableLocked()
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketMeta) == nil {
+			return errors.New("no meta bucket")
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", s.path, err)
+	}
+	return nil
 }

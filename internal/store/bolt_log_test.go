@@ -220,6 +220,9 @@ func TestBoltLogWriteFailure(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "weft.db")
 	s := mustOpen(t, path)
 	writeHistory(t, s)
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping of a healthy store: %v", err)
+	}
 	_ = s.wal.f.Close() // the next write fails, as on a dead disk
 	_, err := s.Commit(ctx, []session.Commit{{Collection: "c", ID: "d", Ops: []ot.Op{{Version: 3, Del: true}}}})
 	if err == nil || !strings.Contains(err.Error(), "outcome unknown") {
@@ -228,6 +231,9 @@ func TestBoltLogWriteFailure(t *testing.T) {
 	_, err = s.Commit(ctx, []session.Commit{{Collection: "c", ID: "e", Ops: []ot.Op{{Version: 0, Create: &ot.Create{Type: testURI}}}}})
 	if err == nil {
 		t.Fatalf("the store accepted a commit after its log failed")
+	}
+	if err := s.Ping(ctx); err == nil {
+		t.Errorf("Ping after a log failure reported a healthy store")
 	}
 	if err := s.Close(); err == nil {
 		t.Errorf("Close after a log failure returned no error")

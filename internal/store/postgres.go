@@ -104,3 +104,11 @@ func (p *Postgres) Close() {
 	p.pool.Close()
 	p.logger.Info("store closed", "backend", "postgres")
 }
+
+// Ping checks that the database answers (for health checks).
+func (p *Postgres) Ping(ctx context.Context) error {
+	if err := p.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("store: postgres: ping: %w", err)
+	}
+	return nil
+}

@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 )
 
 // faultLoad is the workload of the fault tests: small enough for a 2-core
@@ -156,7 +158,8 @@ func TestInstanceKilled(t *testing.T) {
 }
 
 // TestRollingRestart drains and restarts every instance in turn (SIGTERM)
-// under load: no acknowledged op is lost and clients see only reconnects.
+// under load: no acknowledged op is lost, clients see only reconnects, and
+// the drained instances close their sockets with 1012.
 func TestRollingRestart(t *testing.T) {
 	c := newCluster(t, options{})
 	cfg := faultLoad(6)
@@ -180,7 +183,17 @@ func TestRollingRestart(t *testing.T) {
 	}
 	last := time.Now()
 	f := l.verify(c, "rolling-restart", last)
-	t.Logf("rolling-restart: drain times %v", drains)
+	l.h.mu.Lock()
+	t.Logf("rolling-restart: drain times %v; client sockets closed by code %v", drains, l.h.closes)
+	l.h.mu.Unlock()
+	// A SIGTERM drain tells clients 1012 (service restart); nginx relays
+	// the close frame. Every restart under load closes some client.
+	if n := l.h.closeCount(int(websocket.StatusServiceRestart)); n < len(c.nodes) {
+		t.Errorf("%d client sockets closed with 1012, want at least one per restart (%d)", n, len(c.nodes))
+	}
+	if n := l.h.closeCount(int(websocket.StatusGoingAway)); n != 0 {
+		t.Errorf("%d client sockets closed with 1001 during a SIGTERM rolling restart, want 1012 only", n)
+	}
 	requireClean(t, f)
 	requireAllAcked(t, l, f)
 	if f.failed != 0 {

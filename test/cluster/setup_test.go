@@ -84,6 +84,7 @@ func (c *cluster) startNodes(o options, pgURL, redisURL string) {
 			"--postgres-url", pgURL, "--redis-url", redisURL, "--redis-prefix", c.prefix,
 			"--head-check-interval", o.headCheck.String(),
 			"--shutdown-timeout", "20s", "--ping-interval", "2s", "--ping-timeout", "4s",
+			"--health-interval", "200ms",
 		}})
 	}
 	t.Cleanup(c.stopNodes)

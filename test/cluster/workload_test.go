@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/weftdev/weft/internal/client"
 	"github.com/weftdev/weft/internal/oracle"
 	"github.com/weftdev/weft/internal/ot/types"
@@ -44,6 +46,26 @@ type history struct {
 	nFailed int
 	acks    atomic.Int64
 	resends atomic.Int64 // op frames sent again after a reconnect
+	// closes counts the close codes the clients' sockets dropped with
+	// (-1: no close frame), guarded by mu.
+	closes map[int]int
+}
+
+func (h *history) addDrop(cause error) {
+	code := int(websocket.CloseStatus(cause))
+	h.mu.Lock()
+	if h.closes == nil {
+		h.closes = map[int]int{}
+	}
+	h.closes[code]++
+	h.mu.Unlock()
+}
+
+// closeCount returns how many sockets dropped with code.
+func (h *history) closeCount(code int) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.closes[code]
 }
 
 func (h *history) addAck(a ack) {
@@ -91,6 +113,11 @@ func dialClientWith(ctx context.Context, t *testing.T, url, name string, h *hist
 			g.mu.Unlock()
 			if s.Resend && h != nil {
 				h.resends.Add(1)
+			}
+		},
+		OnDrop: func(cause error) {
+			if h != nil {
+				h.addDrop(cause)
 			}
 		},
 	})

@@ -1,7 +1,7 @@
 // The plain-text binding: CodeMirror 6 over a sharedb doc of type
 // text-unicode. CodeMirror counts UTF-16 code units, text-unicode counts code
 // points; every offset crossing the boundary is converted here.
-import {Annotation, EditorState, StateEffect, StateField} from '@codemirror/state';
+import {Annotation, ChangeSet, EditorState, StateEffect, StateField} from '@codemirror/state';
 import {Decoration, EditorView, WidgetType, drawSelection, highlightActiveLine, keymap,
   lineNumbers, placeholder} from '@codemirror/view';
 import {defaultKeymap, history, historyKeymap, indentWithTab} from '@codemirror/commands';
@@ -54,6 +54,80 @@ export function opToChanges(op, text) {
     }
   }
   return changes;
+}
+
+// loneSurrogateIn reports whether doc (a CodeMirror Text) has half a
+// surrogate pair at an edge of, or inside, a range that changes touched (in
+// the new document).
+export function loneSurrogateIn(changes, doc) {
+  const unit = (i) => (i >= 0 && i < doc.length ? doc.sliceString(i, i + 1).charCodeAt(0) : 0);
+  const high = (c) => c >= 0xd800 && c <= 0xdbff;
+  const low = (c) => c >= 0xdc00 && c <= 0xdfff;
+  let found = false;
+  changes.iterChangedRanges((_fromA, _toA, fromB, toB) => {
+    for (let i = Math.max(0, fromB - 1); !found && i <= Math.min(doc.length - 1, toB); i++) {
+      const c = unit(i);
+      found = (high(c) && !low(unit(i + 1))) || (low(c) && !high(unit(i - 1)));
+    }
+  }, true);
+  return found;
+}
+
+// HeldEdits keeps local edits back while they leave half a surrogate pair
+// in the text. Firefox delivers a typed astral character (an emoji, 𝔸) as
+// two input events, one per UTF-16 unit; text-unicode counts code points,
+// and the server refuses a lone surrogate, so the first half must not be
+// submitted on its own. Remote ops arriving meanwhile are mapped over the
+// held edits, and the held edits over them.
+export class HeldEdits {
+  // base is the text the held changes apply to (always equal to doc.data).
+  constructor() {
+    this.changes = null;
+    this.base = null;
+    this.updates = 0;
+  }
+
+  get holding() {
+    return this.changes !== null;
+  }
+
+  // local records a local update (changes from startDoc to doc). It returns
+  // {changes, base} to submit now, null while the text has half a pair, or,
+  // when a second update still leaves one, {strip} (UTF-16 ranges of the
+  // lone halves, to delete from the editor; that deletion comes back here
+  // as the next local update).
+  local(changes, startDoc, doc) {
+    const all = this.changes ? this.changes.compose(changes) : changes;
+    const base = this.changes ? this.base : startDoc;
+    if (!loneSurrogateIn(all, doc)) {
+      this.reset();
+      return {changes: all, base};
+    }
+    this.changes = all;
+    this.base = base;
+    if (++this.updates < 2) return null;
+    const strip = [];
+    const text = doc.toString();
+    for (const m of text.matchAll(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g)) {
+      strip.push({from: m.index, to: m.index + 1});
+    }
+    return {strip};
+  }
+
+  // remote maps a remote change set (against base) over the held changes:
+  // it returns the changes to apply to the editor's text.
+  remote(changes) {
+    const shown = changes.map(this.changes);
+    this.changes = this.changes.map(changes, true);
+    this.base = changes.apply(this.base);
+    return shown;
+  }
+
+  reset() {
+    this.changes = null;
+    this.base = null;
+    this.updates = 0;
+  }
 }
 
 // selectionRange is the main selection in code points.
@@ -123,6 +197,7 @@ export class PlainTextEditor {
     this.colors = new ColorPicker(identity);
     this.peers = new Map(); // id -> {id, name, color, index, length, v} (code points)
     this.range = {index: 0, length: 0};
+    this.held = new HeldEdits();
     this.view = new EditorView({
       parent: container,
       state: EditorState.create({
@@ -139,8 +214,11 @@ export class PlainTextEditor {
     this.onOp = (op, source) => this.applyRemote(op, source);
     doc.on('op', this.onOp);
     // A rejected op makes the client reload the snapshot: show it as is.
-    this.onLoad = () => this.view.dispatch({annotations: remoteAnnotation.of(true),
-      changes: {from: 0, to: this.view.state.doc.length, insert: this.doc.data || ''}});
+    this.onLoad = () => {
+      this.held.reset();
+      this.view.dispatch({annotations: remoteAnnotation.of(true),
+        changes: {from: 0, to: this.view.state.doc.length, insert: this.doc.data || ''}});
+    };
     doc.on('load', this.onLoad);
     this.presence = connection.getPresence(`weft-text:${doc.collection}/${doc.id}`);
     this.presence.subscribe((err) => err && console.warn('weft: presence', err));
@@ -157,7 +235,14 @@ export class PlainTextEditor {
   onUpdate(u) {
     const remote = u.transactions.some((tr) => tr.annotation(remoteAnnotation));
     if (u.docChanged && !remote) {
-      const op = changesToOp(u.changes, u.startState.doc);
+      const ready = this.held.local(u.changes, u.startState.doc, u.state.doc);
+      // Half a surrogate pair: wait for the other half (see HeldEdits).
+      if (!ready) return;
+      if (ready.strip) {
+        queueMicrotask(() => this.view.dispatch({changes: ready.strip}));
+        return;
+      }
+      const op = changesToOp(ready.changes, ready.base);
       if (op.length) {
         this.doc.submitOp(op, {source: 'codemirror'}, (err) => err && console.warn('weft: op', err));
         this.transformPeers(op, null);
@@ -171,8 +256,14 @@ export class PlainTextEditor {
 
   applyRemote(op, source) {
     if (source === 'codemirror') return;
-    const text = this.view.state.doc.toString();
-    this.view.dispatch({changes: opToChanges(op, text), annotations: remoteAnnotation.of(true)});
+    let changes;
+    if (this.held.holding) {
+      const base = this.held.base;
+      changes = this.held.remote(ChangeSet.of(opToChanges(op, base.toString()), base.length));
+    } else {
+      changes = opToChanges(op, this.view.state.doc.toString());
+    }
+    this.view.dispatch({changes, annotations: remoteAnnotation.of(true)});
     this.range = selectionRange(this.view.state);
     this.transformPeers(op, this.doc.version - 1);
   }

@@ -6,9 +6,11 @@
 // cursors with names, offline edits arriving exactly once, and the history
 // view showing an earlier version.
 //
-// Every wait is on a DOM state or a page condition, bounded by Playwright's
-// timeouts; nothing sleeps to synchronise.
+// It runs in every browser driver.mjs drives (Chromium and Firefox). Every
+// wait is on a DOM state or a page condition, bounded by driver.mjs's
+// TIMEOUT; nothing sleeps to synchronise.
 import {join} from 'node:path';
+import {attr, click, clickButton, fill, newWindow, press, stillShot, tid, until, waitText} from './driver.mjs';
 
 const ALICE = {name: 'Alice Otter', color: '#0090ff'};
 const BOB = {name: 'Bob Heron', color: '#d6409f'};
@@ -39,11 +41,11 @@ async function freeId(base, id) {
 async function settled(a, b) {
   for (const p of [a, b]) {
     await p.page.waitForSelector('[data-testid=connection-status][data-state=connected][data-unsent="0"]');
-    await p.page.waitForFunction(() => !window.weft.doc.hasWritePending());
+    await until(p.page, () => !window.weft.doc.hasWritePending());
   }
   for (const [x, y] of [[a, b], [b, a]]) {
     const v = await y.page.evaluate(() => window.weft.doc.version);
-    await x.page.waitForFunction((v) => window.weft.doc.version >= v, v);
+    await until(x.page, (v) => window.weft.doc.version >= v, v);
   }
   const [va, vb] = await Promise.all([a, b].map((p) => p.page.evaluate(() => window.weft.doc.version)));
   return va === vb ? va : -1;
@@ -53,7 +55,7 @@ async function settled(a, b) {
 async function createVia(p, url, button) {
   await p.page.goto(url);
   await p.page.waitForSelector('[data-testid=doc-missing]');
-  await p.page.getByRole('button', {name: button}).click();
+  await clickButton(p.page, button);
   await p.page.waitForSelector('[data-testid=editor][data-ready=true]');
 }
 
@@ -77,15 +79,16 @@ export const pinFlags = (page) => page.evaluate(() => {
 
 // sideBySide writes one image of two page screenshots with captions.
 async function sideBySide(browser, path, left, right) {
-  const ctx = await browser.newContext({viewport: {width: 1940, height: 700}});
-  const page = await ctx.newPage();
+  const ctx = await browser.createBrowserContext();
+  const page = await newWindow(ctx);
+  await page.setViewport({width: 1940, height: 700});
   const img = (png, caption) => `<figure><figcaption>${caption}</figcaption>` +
     `<img src="data:image/png;base64,${png.toString('base64')}"></figure>`;
   await page.setContent('<style>body{margin:0;display:flex;gap:20px;padding:10px;background:#e8eaef;' +
     'font:600 15px system-ui,sans-serif}figure{margin:0}figcaption{margin:0 0 6px 4px;color:#333}' +
     'img{display:block;width:950px;border-radius:6px;box-shadow:0 1px 4px #0003}</style>' +
     img(left.png, left.caption) + img(right.png, right.caption));
-  await page.waitForFunction(() => [...document.images].every((i) => i.complete && i.naturalWidth > 0));
+  await until(page, () => [...document.images].every((i) => i.complete && i.naturalWidth > 0));
   await page.screenshot({path, fullPage: true});
   await ctx.close();
 }
@@ -94,7 +97,7 @@ async function sideBySide(browser, path, left, right) {
 // server's ack, so every run stores the same ops and versions.
 async function edit(p, fn, arg) {
   await p.page.evaluate(fn, arg);
-  await p.page.waitForFunction(() => !window.weft.doc.hasWritePending());
+  await until(p.page, () => !window.weft.doc.hasWritePending());
 }
 
 // screenshots builds a small deterministic workspace (fixed ids, names,
@@ -115,27 +118,27 @@ async function screenshots({browser, base, open, docsShots}, alice, bob) {
 
   await bob.page.goto(`${base}/d/docs/${rich}`);
   await bob.page.waitForSelector('[data-testid=editor][data-ready=true]');
-  await bob.page.waitForFunction(() => window.weft.quill.getText().includes('same protocol.'));
+  await until(bob.page, () => window.weft.quill.getText().includes('same protocol.'));
   await edit(bob, () => {
     const q = window.weft.quill;
     q.insertText(q.getLength() - 1, '\nBob: I will write the release notes.', 'user');
     q.setSelection(q.getLength() - 1, 0, 'user');
   });
-  await alice.page.waitForFunction(() => window.weft.quill.getText().includes('release notes.'));
+  await until(alice.page, () => window.weft.quill.getText().includes('release notes.'));
   // Alice selects "Go server"; Bob's caret is at the end of his line.
   await alice.page.evaluate(() => {
     const q = window.weft.quill;
     q.setSelection(q.getText().indexOf('Go server'), 'Go server'.length, 'user');
   });
-  await alice.page.waitForSelector('.ql-cursor:not(.hidden) [data-testid=remote-cursor-name]:text-is("Bob Heron")', {state: 'attached'});
-  await bob.page.waitForFunction(() => document.querySelector('.ql-cursor:not(.hidden) .ql-cursor-selections') &&
+  await waitText(alice.page, '.ql-cursor:not(.hidden) [data-testid=remote-cursor-name]', 'Bob Heron');
+  await until(bob.page, () => document.querySelector('.ql-cursor:not(.hidden) .ql-cursor-selections') &&
     window.weft.presence.remotePresences && Object.values(window.weft.presence.remotePresences).some((v) => v?.length === 9));
   for (const p of [alice, bob]) {
     await p.page.waitForSelector('[data-testid=presence-list][data-count="2"]');
     await pinFlags(p.page);
     await p.page.mouse.move(1270, 790); // no hover effects in the picture
   }
-  const shot = (p) => p.page.screenshot({animations: 'disabled', caret: 'hide'});
+  const shot = (p) => stillShot(p.page);
   await sideBySide(browser, join(docsShots, 'editing-session.png'),
     {png: await shot(alice), caption: 'Alice Otter'}, {png: await shot(bob), caption: 'Bob Heron'});
 
@@ -144,29 +147,30 @@ async function screenshots({browser, base, open, docsShots}, alice, bob) {
   await home.page.waitForSelector(`[data-testid=doc-row][data-id="${plain}"][data-type=text-unicode]`);
   await home.page.waitForSelector('[data-testid=connection-status][data-state=connected]');
   await home.page.mouse.move(1270, 790);
-  await home.page.screenshot({path: join(docsShots, 'home.png'), animations: 'disabled', caret: 'hide'});
+  await stillShot(home.page, join(docsShots, 'home.png'));
   await home.ctx.close();
 }
 
-async function richText({base, check}, alice, bob) {
+async function richText(t, alice, bob) {
+  const {base, check} = t;
   const id = await freeId(base, 'interleaved-rich');
   await createVia(alice, `${base}/d/docs/${id}`, 'Create rich-text document');
-  await alice.page.locator('.ql-editor').click();
+  await click(alice.page, '.ql-editor');
   await alice.page.keyboard.type('Agenda: ');
   // Wait until the typed text is in the document and acknowledged: the
   // unsent count alone can read 0 before the editor has submitted the keys.
-  await alice.page.waitForFunction(() => window.weft.doc.data && window.weft.doc.version > 1 &&
+  await until(alice.page, () => window.weft.doc.data && window.weft.doc.version > 1 &&
     !window.weft.doc.hasWritePending() &&
     window.weft.doc.data.ops.map((o) => (typeof o.insert === 'string' ? o.insert : '')).join('').startsWith('Agenda: '));
   const early = {v: await alice.page.evaluate(() => window.weft.doc.version),
     text: await alice.page.evaluate(() => window.weft.quill.getText())};
   await bob.page.goto(`${base}/d/docs/${id}`);
   await bob.page.waitForSelector('[data-testid=editor][data-ready=true]');
-  await bob.page.waitForFunction(() => window.weft.quill.getText().startsWith('Agenda: '));
+  await until(bob.page, () => window.weft.quill.getText().startsWith('Agenda: '));
   // Both carets at the same place: the end of the line.
-  await bob.page.locator('.ql-editor').click();
-  await bob.page.keyboard.press('End');
-  await alice.page.keyboard.press('End');
+  await click(bob.page, '.ql-editor');
+  await press(bob.page, 'End');
+  await press(alice.page, 'End');
   const A = 'alpha beta gamma delta ';
   const B = 'ONE TWO THREE FOUR FIVE ';
   await interleave(alice, bob, A, B);
@@ -178,9 +182,9 @@ async function richText({base, check}, alice, bob) {
     `rich text: each person's keystrokes appear once, in order (${JSON.stringify(typed.trim())})`);
   // Overlapping deletions from both carets, then more typing.
   for (const p of [alice, bob]) {
-    for (let i = 0; i < 4; i++) await p.page.keyboard.press('Shift+ArrowLeft');
+    for (let i = 0; i < 4; i++) await press(p.page, 'Shift+ArrowLeft');
   }
-  await Promise.all([alice.page.keyboard.press('Backspace'), bob.page.keyboard.press('Backspace')]);
+  await Promise.all([press(alice.page, 'Backspace'), press(bob.page, 'Backspace')]);
   await interleave(alice, bob, 'omega', 'SIX');
   const v = await settled(alice, bob);
   check(v > 0, `rich text: both pages at one version (${v})`);
@@ -193,42 +197,48 @@ async function richText({base, check}, alice, bob) {
     `rich text: REST snapshot equals both pages (v ${rest.v})`);
 
   // Each page shows the other's cursor with its name.
-  await alice.page.waitForSelector('.ql-cursor:not(.hidden) [data-testid=remote-cursor-name]:text-is("Bob Heron")', {state: 'attached'});
-  await bob.page.waitForSelector('.ql-cursor:not(.hidden) [data-testid=remote-cursor-name]:text-is("Alice Otter")', {state: 'attached'});
-  const carets = await Promise.all([alice, bob].map((p) => p.page.locator('.ql-cursor:not(.hidden) .ql-cursor-caret').first().boundingBox()));
+  await waitText(alice.page, '.ql-cursor:not(.hidden) [data-testid=remote-cursor-name]', 'Bob Heron');
+  await waitText(bob.page, '.ql-cursor:not(.hidden) [data-testid=remote-cursor-name]', 'Alice Otter');
+  const carets = await Promise.all([alice, bob].map(async (p) => (await p.page.$('.ql-cursor:not(.hidden) .ql-cursor-caret'))?.boundingBox()));
   check(carets.every((b) => b && b.height > 0), 'rich text: each page shows the other\'s named cursor');
 
-  await offline({base, check}, alice, bob, id);
+  await offline(t, alice, bob, id);
 
   // History: the preview of an early version shows that version's content.
-  await alice.page.getByTestId('history-toggle').click();
-  await alice.page.getByTestId('history-slider').fill(String(early.v));
+  await click(alice.page, tid('history-toggle'));
+  await fill(alice.page, tid('history-slider'), String(early.v));
   await alice.page.waitForSelector(`[data-testid=history-preview][data-version="${early.v}"][data-loaded=true]`);
-  const shown = await alice.page.locator('[data-testid=history-preview] .ql-editor').innerText();
+  const shown = await alice.page.$eval('[data-testid=history-preview] .ql-editor', (e) => e.innerText);
   const restEarly = await getJSON(`${base}/api/v1/docs/docs/${id}?v=${early.v}`);
   check(shown.trim() === early.text.trim() && textOf(restEarly.data.ops) === early.text,
     `history shows version ${early.v}: ${JSON.stringify(shown.trim())}`);
-  await alice.page.getByTestId('history-live').click();
-  await alice.page.waitForSelector('[data-testid=editor][data-ready=true]');
+  await click(alice.page, tid('history-live'));
+  await alice.page.waitForSelector('[data-testid=editor][data-ready=true]', {visible: true});
+  return id;
 }
 
-// offline cuts Alice's network, has both edit, restores it, and checks that
-// her edits reach Bob exactly once.
-async function offline({base, check}, alice, bob, id) {
-  await alice.page.keyboard.press('Control+End');
+// offline cuts Alice's network (the browser's offline mode), has both
+// edit, restores it, and checks that her edits reach Bob exactly once.
+async function offline({base, check, setOffline}, alice, bob, id) {
+  await press(alice.page, 'Control+End');
   // The first key may still be in flight when the network drops: its resend
   // after reconnecting must not apply twice.
   await alice.page.keyboard.type(' [a');
-  await alice.ctx.setOffline(true);
+  await setOffline(alice, true);
   await alice.page.waitForSelector('[data-testid=connection-status][data-state=offline]');
   await alice.page.keyboard.type('way]');
-  await bob.page.keyboard.press('Control+Home');
+  await press(bob.page, 'Control+Home');
   await bob.page.keyboard.type('(bob online) ');
   await bob.page.waitForSelector('[data-testid=connection-status][data-unsent="0"]');
-  check(Number(await alice.page.getByTestId('connection-status').getAttribute('data-unsent')) > 0,
-    'offline: Alice has unsent ops');
-  await alice.ctx.setOffline(false);
-  await bob.page.waitForFunction(() => window.weft.quill.getText().includes('way]'));
+  await until(bob.page, () => !window.weft.doc.hasWritePending());
+  // Her page shows the keys, still offline, with them unsent.
+  await until(alice.page, () => window.weft.quill.getText().includes('way]') &&
+    document.querySelector('[data-testid=connection-status][data-state=offline]:not([data-unsent="0"])'));
+  const queued = Number(await attr(alice.page, tid('connection-status'), 'data-unsent'));
+  const bobSaw = await bob.page.evaluate(() => window.weft.quill.getText());
+  check(!bobSaw.includes('way]'), `offline: Alice's edits queue (${queued} unsent) and do not reach Bob`);
+  await setOffline(alice, false);
+  await until(bob.page, () => window.weft.quill.getText().includes('way]'));
   const v = await settled(alice, bob);
   const texts = await Promise.all([alice, bob].map((p) => p.page.evaluate(() => window.weft.quill.getText())));
   const rest = await (await fetch(`${base}/api/v1/docs/docs/${id}?format=text`)).text();
@@ -241,15 +251,15 @@ async function offline({base, check}, alice, bob, id) {
 async function plainText({base, check}, alice, bob) {
   const id = await freeId(base, 'interleaved-plain');
   await createVia(alice, `${base}/d/docs/${id}`, 'Create plain-text document');
-  await alice.page.locator('.cm-content').click();
+  await click(alice.page, '.cm-content');
   await alice.page.keyboard.type('メモ: ');
   await alice.page.waitForSelector('[data-testid=connection-status][data-unsent="0"]');
   await bob.page.goto(`${base}/d/docs/${id}`);
   await bob.page.waitForSelector('[data-testid=editor][data-ready=true][data-type=text-unicode]');
-  await bob.page.waitForFunction(() => window.weft.doc.data === 'メモ: ');
-  await bob.page.locator('.cm-content').click();
-  await bob.page.keyboard.press('Control+End');
-  await alice.page.keyboard.press('Control+End');
+  await until(bob.page, () => window.weft.doc.data === 'メモ: ');
+  await click(bob.page, '.cm-content');
+  await press(bob.page, 'Control+End');
+  await press(alice.page, 'Control+End');
   const A = '中文字😀春🎉夏👩‍👩‍👧秋';
   const B = '한국어🚀λ✓𝔸é';
   await interleave(alice, bob, A, B);
@@ -261,19 +271,23 @@ async function plainText({base, check}, alice, bob) {
   check(rest.v === v && rest.data === ta[0], `plain text: REST snapshot equals both pages (v ${rest.v})`);
   check(only(ta[0], A) === only(A, A) && only(ta[0], B) === only(B, B) && [...ta[0]].length === [...'メモ: ' + A + B].length,
     `plain text: each person's code points appear once, in order (${JSON.stringify(ta[0])})`);
-  await alice.page.waitForSelector('.cm-remote-name:text-is("Bob Heron")');
-  await bob.page.waitForSelector('.cm-remote-name:text-is("Alice Otter")');
+  await waitText(alice.page, '.cm-remote-name', 'Bob Heron');
+  await waitText(bob.page, '.cm-remote-name', 'Alice Otter');
   check(true, 'plain text: each page shows the other\'s named cursor');
+  return id;
 }
 
-// collab runs every check above with two fresh people. t: {browser, base,
-// check, open(name, url, {color}), docsShots}.
+// collab runs every check above with two fresh people and returns the ids
+// of the rich-text and plain-text documents they wrote. t: {browser, base,
+// check, open(name, url, {color}), setOffline(person, bool), docsShots}
+// (driver.mjs's launch result plus the suite's check, base and docsShots).
 export async function collab(t) {
   const alice = await t.open(ALICE.name, `${t.base}/`, {color: ALICE.color});
   const bob = await t.open(BOB.name, `${t.base}/`, {color: BOB.color});
   await screenshots(t, alice, bob);
-  await richText(t, alice, bob);
-  await plainText(t, alice, bob);
+  const rich = await richText(t, alice, bob);
+  const plain = await plainText(t, alice, bob);
   await alice.ctx.close();
   await bob.ctx.close();
+  return {rich, plain};
 }

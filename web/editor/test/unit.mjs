@@ -6,7 +6,7 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {ChangeSet, Text} from '@codemirror/state';
 import {type} from 'ot-text-unicode';
-import {changesToOp, opToChanges} from '../src/plaintext.js';
+import {HeldEdits, changesToOp, loneSurrogateIn, opToChanges} from '../src/plaintext.js';
 import {cpLen, cpToUtf16, utf16ToCp} from '../src/util.js';
 
 const PIECES = ['a', 'é', '😀', '👩‍👩‍👧', '中', '\n', '𝔸', 'xyz', '\u0301'];
@@ -89,4 +89,80 @@ test('opToChanges matches text-unicode apply for random ops', () => {
     const got = ChangeSet.of(opToChanges(norm, old), old.length).apply(Text.of(old.split('\n'))).toString();
     assert.equal(got, want, JSON.stringify({old, op: norm}));
   }
+});
+
+// typeAstral feeds held an astral character typed at UTF-16 offset at of
+// doc the way Firefox delivers it: one update per UTF-16 unit. remoteOp, if
+// given, is a text-unicode op against doc.data arriving between the halves.
+// It returns what the editor shows and what doc.data becomes.
+function typeAstral(text, at, ch, remoteOp) {
+  const held = new HeldEdits();
+  let shown = Text.of(text.split('\n'));
+  let data = text;
+  const local = (spec) => {
+    const cs = ChangeSet.of(spec, shown.length);
+    const before = shown;
+    shown = cs.apply(shown);
+    return held.local(cs, before, shown);
+  };
+  const first = local({from: at, insert: ch[0]});
+  assert.equal(first, null, 'the first half is held');
+  assert.ok(loneSurrogateIn(held.changes, shown));
+  let caret = at + 1; // just after the first half
+  if (remoteOp) {
+    const cs = held.remote(ChangeSet.of(opToChanges(remoteOp, data), data.length));
+    data = type.apply(data, remoteOp);
+    shown = cs.apply(shown);
+    caret = cs.mapPos(caret, -1);
+    assert.equal(held.base.toString(), data, 'the held edits\' base follows doc.data');
+  }
+  const done = local({from: caret, insert: ch[1]});
+  assert.ok(done && !done.strip, 'the second half completes the pair');
+  const op = changesToOp(done.changes, done.base);
+  assert.ok(op.every((c) => typeof c !== 'string' || !/[\ud800-\udfff]/.test(c.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''))),
+    `op has no lone surrogate: ${JSON.stringify(op)}`);
+  data = type.apply(data, type.normalize(op));
+  assert.equal(held.holding, false);
+  return {shown: shown.toString(), data};
+}
+
+test('an astral character typed one UTF-16 unit at a time is submitted whole', () => {
+  for (const [text, at] of [['', 0], ['ab', 1], ['a😀b', 3], ['x\ny', 2]]) {
+    const {shown, data} = typeAstral(text, at, '🚀');
+    assert.equal(shown, text.slice(0, at) + '🚀' + text.slice(at));
+    assert.equal(data, shown);
+  }
+});
+
+test('remote ops between the two halves are mapped over the held edit', () => {
+  const r = rng(4);
+  for (let k = 0; k < 500; k++) {
+    const text = randomText(r, r(10));
+    const b = boundaries(text);
+    const at = b[r(b.length)];
+    const n = cpLen(text);
+    const p = r(n + 1);
+    const remote = type.normalize(r(2) && p < n ? [p, {d: 1 + r(n - p)}] : [p, randomText(r, 1 + r(2))]);
+    const {shown, data} = typeAstral(text, at, '𝔸', remote);
+    assert.equal(shown, data, JSON.stringify({text, at, remote}));
+    assert.equal(cpLen(data), [...data].length);
+    assert.ok(data.includes('𝔸'));
+  }
+});
+
+test('half a pair left by a second update is stripped, never submitted', () => {
+  const held = new HeldEdits();
+  let shown = Text.of(['ab']);
+  const step = (spec) => {
+    const cs = ChangeSet.of(spec, shown.length);
+    const before = shown;
+    shown = cs.apply(shown);
+    return held.local(cs, before, shown);
+  };
+  assert.equal(step({from: 1, insert: '\ud83d'}), null);
+  const out = step({from: 3, insert: 'c'});
+  assert.deepEqual(out, {strip: [{from: 1, to: 2}]});
+  const done = step(out.strip);
+  assert.equal(shown.toString(), 'abc');
+  assert.deepEqual(changesToOp(done.changes, done.base), [2, 'c']);
 });
