@@ -189,3 +189,19 @@ func TestConfigLimitErrors(t *testing.T) {
 		t.Errorf("op rate 0 with burst 0: %v", err)
 	}
 }
+
+// TestConfigSmallMessageLimitLowersDefaultOpLimit: lowering only
+// --max-message-bytes is a valid configuration; the default op limit
+// follows it down, while an explicit larger op limit is still an error.
+func TestConfigSmallMessageLimitLowersDefaultOpLimit(t *testing.T) {
+	c, err := parseConfig([]string{"--max-message-bytes", "2048"}, env(nil), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Limits.MaxOpBytes != 2048 {
+		t.Errorf("max op bytes %d, want 2048", c.Limits.MaxOpBytes)
+	}
+	if _, err := parseConfig([]string{"--max-message-bytes", "2048", "--max-op-bytes", "4096"}, env(nil), &bytes.Buffer{}); err == nil {
+		t.Error("explicit op limit above the message limit accepted")
+	}
+}

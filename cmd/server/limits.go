@@ -34,6 +34,10 @@ type Limits struct {
 	proxies string // --trusted-proxies as given; parsed by finish
 }
 
+// defaultMaxOpBytes is --max-op-bytes unless set; it is lowered to
+// --max-message-bytes when that is smaller.
+const defaultMaxOpBytes = 256 << 10
+
 func limitSettings(l *Limits) []setting {
 	num := func(dst *int, def int) func(*flag.FlagSet, string, string) {
 		return func(fs *flag.FlagSet, n, u string) { fs.IntVar(dst, n, def, u) }
@@ -57,7 +61,7 @@ func limitSettings(l *Limits) []setting {
 		{"rate-limit-window", "WEFT_RATE_LIMIT_WINDOW", "the window --rate-limit-strikes counts in", dur(&l.RateStrikeWindow, 10*time.Second)},
 		{"rate-limit-ban", "WEFT_RATE_LIMIT_BAN", "after a connection is closed for rate abuse, refuse new connections from its client IP for this long with HTTP 429 (0: no ban)", dur(&l.RateLimitBan, 30*time.Second)},
 		{"max-subscriptions", "WEFT_MAX_SUBSCRIPTIONS", "documents, live queries and presence channels one connection may subscribe to; beyond it ERR_TOO_MANY_SUBSCRIPTIONS (0: no limit)", num(&l.MaxSubscriptions, 1000)},
-		{"max-op-bytes", "WEFT_MAX_OP_BYTES", "largest op message in bytes; larger ones get ERR_OP_TOO_LARGE (0: only --max-message-bytes applies)", num(&l.MaxOpBytes, 256<<10)},
+		{"max-op-bytes", "WEFT_MAX_OP_BYTES", "largest op message in bytes; larger ones get ERR_OP_TOO_LARGE (0: only --max-message-bytes applies)", num(&l.MaxOpBytes, defaultMaxOpBytes)},
 		{"max-doc-bytes", "WEFT_MAX_DOC_BYTES", "largest document, as the JSON of its snapshot; an op that would grow one past it gets ERR_DOC_TOO_LARGE (0: no limit)", func(fs *flag.FlagSet, n, u string) { fs.Int64Var(&l.MaxDocBytes, n, 16<<20, u) }},
 	}
 }
@@ -87,6 +91,9 @@ func (l *Limits) finish(maxMessageBytes int64) error {
 		return errors.New("handshake timeout and rate limit window must be positive")
 	case l.RateLimitBan < 0:
 		return errors.New("rate limit ban must not be negative (0: no ban)")
+	case l.MaxOpBytes == defaultMaxOpBytes && int64(l.MaxOpBytes) > maxMessageBytes:
+		// The default op limit follows a smaller message limit down.
+		l.MaxOpBytes = int(maxMessageBytes)
 	case l.MaxOpBytes > 0 && int64(l.MaxOpBytes) > maxMessageBytes:
 		return fmt.Errorf("max op bytes %d exceeds max message bytes %d: an op cannot be larger than its message", l.MaxOpBytes, maxMessageBytes)
 	}
