@@ -4,7 +4,7 @@ GO ?= go
 NODE_DIRS := tools/otoracle tools/sharedb-ref test/sharedb-client web/editor
 FUZZTIME ?= 30s
 
-.PHONY: all test test-go check deps-node deps-browser fuzz bench build web web-check web-e2e conformance
+.PHONY: all test test-go check deps-node deps-browser deps-nginx fuzz bench bench-cluster build web web-check web-e2e conformance
 
 all: check test
 
@@ -73,6 +73,18 @@ fuzz:
 		done; \
 	done
 
+# deps-nginx makes sure nginx (Debian package nginx) is there for the
+# cluster benchmark: installed with apt-get when missing and running as
+# root, else a clear failure.
+deps-nginx:
+	@if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing the Debian package nginx"; \
+		apt-get install -y nginx || { apt-get update && apt-get install -y nginx; } || exit 1; \
+	else \
+		echo "make bench-cluster needs nginx: install the Debian package nginx (apt-get install -y nginx)"; exit 1; \
+	fi
+
 # bench runs the OT microbenchmarks (with the Node references side by
 # side), then the realtime server benchmark: cmd/loadgen's hot, spread and
 # idle scenarios against Weft (memory store, then embedded store) and the
@@ -86,6 +98,26 @@ bench: deps-node
 	$(GO) build -o tmp/bench/weft ./cmd/server
 	$(GO) build -o tmp/bench/loadgen ./cmd/loadgen
 	tmp/bench/loadgen bench --weft-bin tmp/bench/weft --out $(BENCH_OUT) $(BENCH_ARGS)
+	$(MAKE) --no-print-directory bench-cluster
+
+# bench-cluster measures Weft and the reference ShareDB server (with
+# sharedb-postgres and sharedb-redis-pubsub) as two instances each behind
+# nginx, on a throwaway Postgres and Redis that scripts/testenv/run.sh starts
+# on free loopback ports and stops afterwards; prints the table with ratios
+# and targets, writes BENCH_CLUSTER_OUT and draws docs/bench-cluster.png (see
+# BENCHMARKS.md). BENCH_CLUSTER_ARGS passes flags to `loadgen bench-cluster`.
+BENCH_CLUSTER_OUT ?= bench-cluster-results.json
+BENCH_CLUSTER_ARGS ?=
+bench-cluster: deps-node deps-nginx
+	@mkdir -p tmp/bench
+	$(GO) build -o tmp/bench/weft ./cmd/server
+	$(GO) build -o tmp/bench/loadgen ./cmd/loadgen
+	@uptime
+	scripts/testenv/run.sh bash -c 'tmp/bench/loadgen bench-cluster --weft-bin tmp/bench/weft \
+		--database-url "$$WEFT_TEST_DATABASE_URL" --redis-url "$$WEFT_TEST_REDIS_URL" \
+		--out $(BENCH_CLUSTER_OUT) $(BENCH_CLUSTER_ARGS)'
+	@uptime
+	$(GO) run ./cmd/benchchart --in $(BENCH_CLUSTER_OUT) --out docs/bench-cluster.png
 
 # web rebuilds the browser editor bundle (web/editor/index.html + assets/,
 # committed and embedded by web/editor/embed.go) from the pinned npm packages.

@@ -154,8 +154,7 @@ func median(runs []result) result {
 		for i, r := range runs {
 			v[i] = get(r)
 		}
-		slices.Sort(v)
-		return v[len(v)/2]
+		return medianOf(v)
 	}
 	m.OpsPerSec = pick(func(r result) float64 { return r.OpsPerSec })
 	m.AckP50Ms = pick(func(r result) float64 { return r.AckP50Ms })
@@ -171,6 +170,13 @@ func median(runs []result) result {
 	}
 	m.Errors = errs
 	return m
+}
+
+// medianOf returns the median of v (the upper one of an even count),
+// sorting v.
+func medianOf(v []float64) float64 {
+	slices.Sort(v)
+	return v[len(v)/2]
 }
 
 // startWeft starts the Weft binary on a free loopback port with the given

@@ -37,4 +37,18 @@
 //
 // Only loopback targets are accepted. Output is a table, and with --json
 // one JSON summary line.
+//
+// `loadgen bench` compares single-instance Weft with the in-memory reference
+// server (see BENCHMARKS.md). `loadgen bench-cluster` measures Weft and the
+// reference ShareDB server (sharedb-postgres, sharedb-redis-pubsub) each as
+// --instances instances (2) behind nginx (deploy/nginx.conf, round-robin)
+// on one Postgres (a fresh database per run; synchronous_commit must be on)
+// and one Redis given by URL: hot and spread, editors of one document
+// spread over the instances (nginx names the serving instance in an
+// X-Upstream header of the upgrade response), and reports besides the
+// measures above the cross-instance delivery latency (an editor on one
+// instance to an editor on another) and ops per Postgres commit
+// (pg_stat_database.xact_commit), per write transaction (transaction ids
+// assigned) and per WAL flush (pg_stat_wal.wal_sync), then whether the
+// targets are met.
 package main

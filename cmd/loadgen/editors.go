@@ -23,6 +23,7 @@ type editorRun struct {
 	sent     sendTimes
 	ack      samples
 	deliver  samples
+	cross    samples      // deliveries between editors on different instances
 	budget   atomic.Int64 // ops left to submit
 	ops      atomic.Int64 // ops acknowledged
 	errs     atomic.Int64
@@ -48,7 +49,7 @@ func runEditors(ctx context.Context, cfg config, log *slog.Logger) (result, erro
 		return result{}, err
 	}
 	r := &editorRun{cfg: cfg, reg: reg, kind: kind, log: log,
-		sent: sendTimes{m: map[opID]time.Time{}},
+		sent: sendTimes{m: map[opID]sentOp{}},
 		coll: fmt.Sprintf("loadgen-%d", time.Now().UnixNano())}
 	r.budget.Store(cfg.maxOps)
 	if err := r.createDocs(ctx, docs); err != nil {
@@ -62,6 +63,9 @@ func runEditors(ctx context.Context, cfg config, log *slog.Logger) (result, erro
 	}()
 	if err != nil {
 		return result{}, err
+	}
+	if cfg.onStart != nil {
+		cfg.onStart()
 	}
 	cpu0, own0 := r.serverCPU(), ownCPU()
 	start := time.Now()
@@ -108,17 +112,22 @@ func settle(ctx context.Context, editors []editor) error {
 	return nil
 }
 
-// serverCPU returns the server's CPU seconds so far, 0 when unknown.
+// serverCPU returns the server's CPU seconds so far (all its instances'),
+// 0 when unknown.
 func (r *editorRun) serverCPU() float64 {
 	if r.cfg.serverPID == 0 {
 		return 0
 	}
-	s, err := cpuSeconds(r.cfg.serverPID)
-	if err != nil {
-		r.log.Warn("loadgen: server CPU time", "err", err)
-		return 0
+	var sum float64
+	for _, pid := range append([]int{r.cfg.serverPID}, r.cfg.morePIDs...) {
+		s, err := cpuSeconds(pid)
+		if err != nil {
+			r.log.Warn("loadgen: server CPU time", "err", err)
+			return 0
+		}
+		sum += s
 	}
-	return s
+	return sum
 }
 
 // ownCPU returns this process's CPU seconds so far, 0 when unknown.
@@ -129,6 +138,9 @@ func ownCPU() float64 {
 
 type editor struct {
 	w *wireEditor
+	// inst names the server instance the connection landed on (the
+	// config's instance header), "" when not known.
+	inst string
 }
 
 func (r *editorRun) docID(i int) string { return fmt.Sprintf("d%d", i) }
@@ -147,22 +159,89 @@ func (r *editorRun) createDocs(ctx context.Context, n int) error {
 	return nil
 }
 
-func (r *editorRun) connectEditors(ctx context.Context, docs, per int) ([]editor, error) {
-	var out []editor
-	onSent := func(src string, seq int64) { r.sent.put(opID{src, seq}, time.Now()) }
+// dialEditor opens one editor connection (handshake done, not yet
+// subscribed). Its callbacks record when each of its ops leaves and, for
+// ops of other editors, the delivery latency (also as a cross-instance
+// sample when sender and receiver are known to sit on different
+// instances).
+func (r *editorRun) dialEditor(ctx context.Context) (*wireEditor, string, error) {
+	var inst atomic.Pointer[string]
+	onSent := func(src string, seq int64) { r.sent.put(opID{src, seq}, sentOp{time.Now(), inst.Load()}) }
 	onOp := func(src string, seq int64) {
-		if t, ok := r.sent.get(opID{src, seq}); ok {
-			r.deliver.add(time.Since(t))
+		s, ok := r.sent.get(opID{src, seq})
+		if !ok {
+			return
+		}
+		d := time.Since(s.at)
+		r.deliver.add(d)
+		if mine := inst.Load(); s.inst != nil && mine != nil && *s.inst != *mine {
+			r.cross.add(d)
 		}
 	}
-	for i := range docs * per {
-		w, err := dialWire(ctx, r.cfg.url, r.coll, r.docID(i%docs), onSent, onOp, r.fail)
+	w, header, err := dialWire(ctx, r.cfg.url, r.cfg.instanceHeader, onSent, onOp, r.fail)
+	if err != nil {
+		return nil, "", err
+	}
+	name := ""
+	if r.cfg.instanceHeader != "" {
+		name = header
+		inst.Store(&name)
+	}
+	return w, name, nil
+}
+
+// connectEditors opens per editors for each of docs documents and
+// subscribes them. With an instance header and instances > 1, editor j of
+// every document is placed on instance j mod instances (instances are
+// numbered in the order they are first seen): connections that land on an
+// instance no free place wants are closed and dialled again, a bounded
+// number of times.
+func (r *editorRun) connectEditors(ctx context.Context, docs, per int) ([]editor, error) {
+	n := docs * per
+	want := map[int][]int{} // instance index -> free editor slots
+	for i := range n {
+		k := 0
+		if r.cfg.instanceHeader != "" && r.cfg.instances > 1 {
+			k = (i / docs) % r.cfg.instances
+		}
+		want[k] = append(want[k], i)
+	}
+	slots := make([]editor, n)
+	var out []editor
+	index := map[string]int{}
+	for dials := 0; len(out) < n; dials++ {
+		if dials >= 4*n+20 {
+			return out, fmt.Errorf("placing %d editors over %d instances took more than %d connections (seen %v)", n, r.cfg.instances, dials, index)
+		}
+		w, name, err := r.dialEditor(ctx)
 		if err != nil {
-			return out, fmt.Errorf("editor %d: %w", i, err)
+			return out, fmt.Errorf("editor %d: %w", len(out), err)
 		}
-		out = append(out, editor{w})
+		k := 0
+		if r.cfg.instanceHeader != "" && r.cfg.instances > 1 {
+			if name == "" {
+				w.Close()
+				return out, fmt.Errorf("the upgrade response has no %s header", r.cfg.instanceHeader)
+			}
+			var seen bool
+			if k, seen = index[name]; !seen {
+				k = len(index)
+				index[name] = k
+			}
+		}
+		if len(want[k]) == 0 {
+			w.Close()
+			continue
+		}
+		i := want[k][0]
+		want[k] = want[k][1:]
+		slots[i] = editor{w, name}
+		out = append(out, slots[i])
+		if err := w.subscribe(ctx, r.coll, r.docID(i%docs)); err != nil {
+			return out, fmt.Errorf("editor %d subscribe: %w", i, err)
+		}
 	}
-	return out, nil
+	return slots, nil
 }
 
 // edit is one editor's closed loop, bounded by the deadline and the shared
@@ -201,5 +280,7 @@ func (r *editorRun) result(docs, editors int, elapsed time.Duration) result {
 	res.AckP50Ms, res.AckP99Ms = ms(p50), ms(p99)
 	n, p50, p99 := r.deliver.quantiles()
 	res.Deliveries, res.DeliverP50Ms, res.DeliverP99Ms = n, ms(p50), ms(p99)
+	n, p50, p99 = r.cross.quantiles()
+	res.CrossDeliveries, res.CrossP50Ms, res.CrossP99Ms = n, ms(p50), ms(p99)
 	return res
 }

@@ -23,9 +23,12 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	var err error
-	if len(os.Args) > 1 && os.Args[1] == "bench" {
+	switch {
+	case len(os.Args) > 1 && os.Args[1] == "bench":
 		err = runBench(ctx, os.Args[2:], os.Stdout, os.Stderr)
-	} else {
+	case len(os.Args) > 1 && os.Args[1] == "bench-cluster":
+		err = runBenchCluster(ctx, os.Args[2:], os.Stdout, os.Stderr)
+	default:
 		err = run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	}
 	stop()
@@ -49,6 +52,18 @@ type config struct {
 	cpuProf   string
 	json      bool
 	seed      uint64
+	// morePIDs are further server processes (the other instances of a
+	// cluster) whose CPU time counts with serverPID's.
+	morePIDs []int
+	// instanceHeader names the upgrade response header that says which
+	// instance serves a connection (set by the benchmark's nginx), and
+	// instances how many there are: editors of one document are then
+	// spread over them.
+	instanceHeader string
+	instances      int
+	// onStart, when set, runs once every editor is connected, just before
+	// the measured window opens.
+	onStart func()
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -164,7 +179,12 @@ type result struct {
 	Deliveries   int     `json:"deliveries,omitempty"`
 	DeliverP50Ms float64 `json:"deliver_p50_ms,omitempty"`
 	DeliverP99Ms float64 `json:"deliver_p99_ms,omitempty"`
-	Errors       int64   `json:"errors"`
+	// Cross* are the deliveries from an editor on one instance to an
+	// editor on another (cluster runs).
+	CrossDeliveries int     `json:"cross_deliveries,omitempty"`
+	CrossP50Ms      float64 `json:"cross_p50_ms,omitempty"`
+	CrossP99Ms      float64 `json:"cross_p99_ms,omitempty"`
+	Errors          int64   `json:"errors"`
 	// ServerCPUSeconds is the server process's CPU time during the run
 	// (with --server-pid or --ref), and ServerCPUMicrosPerOp that per
 	// committed op: a measure of efficiency that the machine's load

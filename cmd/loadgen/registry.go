@@ -18,7 +18,8 @@ type opKind struct {
 }
 
 // newRegistry returns the types loadgen may use: the server's own registry
-// (json0, rich-text, text-unicode), for the documents it creates.
+// (json0, rich-text, text-unicode), so the client transforms exactly as
+// Weft does.
 func newRegistry() (*ot.Registry, error) {
 	return types.Registry(), nil
 }
@@ -31,7 +32,7 @@ func kindFor(reg *ot.Registry, name string) (opKind, error) {
 	case "json0":
 		k = opKind{typeName: "json0", initial: map[string]any{"n": 0.0}, next: json0Increment}
 	case "text-unicode":
-		k = opKind{typeName: "text-unicode", initial: "", next: textInsert}
+		k = opKind{typeName: "text-unicode", initial: "\n", next: textInsert}
 	default:
 		return k, fmt.Errorf("unknown --type %q (json0 or text-unicode)", name)
 	}
@@ -46,8 +47,9 @@ func json0Increment(*rand.Rand, int64) ([]byte, error) {
 }
 
 // textInsert inserts one character at a random code point position. The
-// document starts empty at version 1 and every op loadgen makes inserts
-// exactly one code point, so its length is its version minus one: the
+// document starts as one newline at version 1 (not empty: sharedb-postgres
+// reads an empty text back as a missing snapshot) and every op loadgen
+// makes inserts exactly one code point, so its length is its version: the
 // position is drawn from the version alone.
 func textInsert(rng *rand.Rand, v int64) ([]byte, error) {
 	if v < 1 {

@@ -37,7 +37,14 @@ func (s *samples) quantiles() (n int, p50, p99 time.Duration) {
 // sendTimes maps (src, seq) to the time the op was queued.
 type sendTimes struct {
 	mu sync.Mutex
-	m  map[opID]time.Time
+	m  map[opID]sentOp
+}
+
+// sentOp is when an op was queued and the instance its sender is on (nil
+// when unknown).
+type sentOp struct {
+	at   time.Time
+	inst *string
 }
 
 type opID struct {
@@ -45,13 +52,13 @@ type opID struct {
 	seq int64
 }
 
-func (s *sendTimes) put(id opID, t time.Time) {
+func (s *sendTimes) put(id opID, t sentOp) {
 	s.mu.Lock()
 	s.m[id] = t
 	s.mu.Unlock()
 }
 
-func (s *sendTimes) get(id opID) (time.Time, bool) {
+func (s *sendTimes) get(id opID) (sentOp, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, ok := s.m[id]

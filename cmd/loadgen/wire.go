@@ -47,27 +47,29 @@ type wireEditor struct {
 // wireReadLimit bounds one incoming message.
 const wireReadLimit = 16 << 20
 
-// dialWire connects, handshakes and subscribes to coll/id.
-func dialWire(ctx context.Context, url, coll, id string, onSent, onOp func(string, int64), onError func(error)) (*wireEditor, error) {
-	ws, _, err := websocket.Dial(ctx, url, nil)
+// dialWire connects and handshakes. With instanceHeader set it also
+// returns that header of the upgrade response (the instance the connection
+// landed on). subscribe picks the document.
+func dialWire(ctx context.Context, url, instanceHeader string, onSent, onOp func(string, int64), onError func(error)) (*wireEditor, string, error) {
+	ws, resp, err := websocket.Dial(ctx, url, nil)
 	if err != nil {
-		return nil, fmt.Errorf("dial %s: %w", url, err)
+		return nil, "", fmt.Errorf("dial %s: %w", url, err)
+	}
+	header := ""
+	if instanceHeader != "" && resp != nil {
+		header = resp.Header.Get(instanceHeader)
 	}
 	ws.SetReadLimit(wireReadLimit)
 	rctx, cancel := context.WithCancel(context.Background())
-	e := &wireEditor{ws: ws, coll: coll, id: id, onSent: onSent, onOp: onOp, onError: onError,
+	e := &wireEditor{ws: ws, onSent: onSent, onOp: onOp, onError: onError,
 		replies: make(chan []byte, 8), done: make(chan struct{}), cancel: cancel,
 		ack: make(chan error, 1), changed: make(chan struct{})}
 	go e.readLoop(rctx)
 	if err := e.handshake(ctx); err != nil {
 		e.Close()
-		return nil, err
+		return nil, "", err
 	}
-	if err := e.subscribe(ctx); err != nil {
-		e.Close()
-		return nil, err
-	}
-	return e, nil
+	return e, header, nil
 }
 
 // Close closes the connection and waits for the read loop.
@@ -127,9 +129,13 @@ func (e *wireEditor) handshake(ctx context.Context) error {
 	return nil
 }
 
-func (e *wireEditor) subscribe(ctx context.Context) error {
-	c, _ := json.Marshal(e.coll)
-	d, _ := json.Marshal(e.id)
+// subscribe subscribes to coll/id, the editor's document from then on.
+func (e *wireEditor) subscribe(ctx context.Context, coll, id string) error {
+	e.mu.Lock()
+	e.coll, e.id = coll, id
+	e.mu.Unlock()
+	c, _ := json.Marshal(coll)
+	d, _ := json.Marshal(id)
 	if err := e.ws.Write(ctx, websocket.MessageText, fmt.Appendf(nil, `{"a":"s","c":%s,"d":%s}`, c, d)); err != nil {
 		return fmt.Errorf("subscribe: %w", err)
 	}
@@ -221,7 +227,7 @@ func (e *wireEditor) readLoop(ctx context.Context) {
 		}
 		f, err := scanFrame(b)
 		if err != nil {
-			e.onError(fmt.Errorf("doc %s: frame %.100q: %w", e.id, b, err))
+			e.onError(fmt.Errorf("frame %.100q: %w", b, err))
 			continue
 		}
 		if f.a != "op" {

@@ -108,6 +108,7 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server,
 		SnapshotEvery:      int64(cfg.SnapshotEvery),
 		DisableCompression: cfg.Compression == "off",
 		NoContextTakeover:  cfg.Compression == "no-context-takeover",
+		CommitWorkers:      s.commitWorkers(),
 	}
 	cfg.Limits.apply(&opts)
 	s.manager, err = session.New(opts)
@@ -132,6 +133,17 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server,
 	}
 	s.handler = s.routes()
 	return s, nil
+}
+
+// commitWorkers is how many group commits run at once: several on
+// Postgres, where a batch may wait for row locks another instance holds
+// (leaving a pool connection for reads), one on the embedded store, which
+// writes one transaction at a time anyway.
+func (s *server) commitWorkers() int {
+	if s.cfg.PostgresURL != "" {
+		return 3
+	}
+	return 1
 }
 
 func (s *server) openStore(ctx context.Context) error {

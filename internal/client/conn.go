@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -114,6 +115,7 @@ type socket struct {
 	out    [][]byte
 	ready  bool // handshake complete
 	hs     func(*inFrame)
+	header http.Header // the upgrade response's headers; never modified
 }
 
 // Dial connects to the ShareDB endpoint at url and completes the handshake.
@@ -151,6 +153,18 @@ func (c *Conn) ID() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.id
+}
+
+// UpgradeHeader returns a header of the current socket's WebSocket upgrade
+// response ("" while disconnected). A load balancer can name the instance
+// that serves the socket there.
+func (c *Conn) UpgradeHeader(name string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sock == nil {
+		return ""
+	}
+	return c.sock.header.Get(name)
 }
 
 // Connected reports whether the handshake is done and the socket is up.
@@ -216,13 +230,16 @@ func (c *Conn) Close() error {
 }
 
 func (c *Conn) connect(ctx context.Context) error {
-	ws, _, err := websocket.Dial(ctx, c.url, nil)
+	ws, resp, err := websocket.Dial(ctx, c.url, nil)
 	if err != nil {
 		return fmt.Errorf("client: dial %s: %w", c.url, err)
 	}
 	ws.SetReadLimit(c.opts.ReadLimit)
 	sctx, cancel := context.WithCancel(context.Background())
 	s := &socket{ws: ws, ctx: sctx, cancel: cancel, done: make(chan struct{}), wake: make(chan struct{}, 1)}
+	if resp != nil {
+		s.header = resp.Header
+	}
 	reply := make(chan *inFrame, 1)
 	s.hs = func(f *inFrame) { reply <- f }
 

@@ -103,6 +103,13 @@ type XTransformer interface {
 	TransformX(left, right any) (any, any, error)
 }
 
+// Persistent is implemented by types whose Apply never modifies the
+// snapshot it is given, so a caller can keep an older snapshot by keeping
+// the value, without a copy.
+type Persistent interface {
+	PersistentSnapshots()
+}
+
 // Inverter is implemented by types whose reference has invert.
 type Inverter interface {
 	Invert(op any) (any, error)

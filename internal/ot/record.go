@@ -56,4 +56,14 @@ type Commit struct {
 	// Snapshot, when set, is stored in the same transaction; its Version is
 	// that after the last op.
 	Snapshot *Snapshot
+	// Rebase, when set, lets a store that supports it resolve a lost race
+	// inside the transaction instead of reporting false: when the commit's
+	// first version is already taken, the store calls Rebase, while it holds
+	// the document's order (its head locked), with the ops the log holds
+	// from that version on, and writes the commit Rebase returns in place of
+	// this one (its ops starting at the head). ok false leaves the commit
+	// lost. Stores may ignore Rebase; it may be called more than once for
+	// one commit (each call starts from the original commit's version),
+	// and must return promptly, since the document stays locked meanwhile.
+	Rebase func(missed []Op) (next Commit, ok bool)
 }

@@ -96,3 +96,142 @@ func TestCommitConflictRetries(t *testing.T) {
 		t.Errorf("snapshot = %s v%d, %v; want \"Xab!\" v3", s.Data, s.Version, err)
 	}
 }
+
+// TestCommitConflictRebases: on a type with persistent snapshots, a batch
+// that loses the version race is rolled back and transformed over the ops
+// it missed, read from the store, without reloading the document's
+// snapshot; everyone ends on the same text.
+func TestCommitConflictRebases(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.HeadCheckInterval = -1 })
+	a := dial(t, e, "A")
+	b := dial(t, e, "B")
+	a.sendRaw(`{"a":"op","c":"k","d":"t","seq":1,"create":{"type":"test-ptext","data":"ab"}}`)
+	a.read()
+	b.sendRaw(`{"a":"s","c":"k","d":"t"}`)
+	b.read()
+	e.store.mu.Lock()
+	reads := e.store.snapReads
+	e.store.mu.Unlock()
+	for v := int64(1); v <= 2; v++ {
+		ok, err := e.store.Commit(t.Context(), []Commit{{Collection: "k", ID: "t", Ops: []ot.Op{
+			{Version: v, Src: "other", Seq: v, Edit: map[string]any{"p": 0.0, "i": "X"}, Ts: 1},
+		}}})
+		if err != nil || !ok[0] {
+			t.Fatalf("direct commit: %v %v", ok, err)
+		}
+	}
+	a.sendRaw(`{"a":"op","c":"k","d":"t","v":1,"seq":2,"op":{"p":2,"i":"!"}}`)
+	a.expect(`{"a":"op","c":"k","d":"t","v":1,"src":"other","seq":1,"op":{"i":"X","p":0}}`)
+	a.expect(`{"a":"op","c":"k","d":"t","v":2,"src":"other","seq":2,"op":{"i":"X","p":0}}`)
+	a.expect(`{"src":"A","seq":2,"v":3,"a":"op","c":"k","d":"t"}`)
+	// B, subscribed on this instance, receives the missed ops and A's op.
+	b.expect(`{"a":"op","c":"k","d":"t","v":1,"src":"other","seq":1,"op":{"i":"X","p":0}}`)
+	b.expect(`{"a":"op","c":"k","d":"t","v":2,"src":"other","seq":2,"op":{"i":"X","p":0}}`)
+	b.expect(`{"a":"op","c":"k","d":"t","v":3,"src":"A","seq":2,"op":{"i":"!","p":4}}`)
+	s, err := e.m.Fetch(t.Context(), "k", "t")
+	if err != nil || string(s.Data) != `"XXab!"` || s.Version != 4 {
+		t.Errorf("snapshot = %s v%d, %v; want \"XXab!\" v4", s.Data, s.Version, err)
+	}
+	e.store.mu.Lock()
+	defer e.store.mu.Unlock()
+	if e.store.snapReads != reads {
+		t.Errorf("the lost race read the snapshot %d times; want a rollback without a reload", e.store.snapReads-reads)
+	}
+}
+
+// TestCommitConflictRebasesInStore: with a store that honours
+// Commit.Rebase, the lost race is resolved inside the one Store.Commit
+// call: the document is handed the ops it missed, transforms its batch over
+// them and the store writes the result, with no further store read and no
+// second commit.
+func TestCommitConflictRebasesInStore(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.HeadCheckInterval = -1 })
+	e.store.mu.Lock()
+	e.store.rebases = true
+	e.store.mu.Unlock()
+	a := dial(t, e, "A")
+	b := dial(t, e, "B")
+	a.sendRaw(`{"a":"op","c":"k","d":"t","seq":1,"create":{"type":"test-ptext","data":"ab"}}`)
+	a.read()
+	b.sendRaw(`{"a":"s","c":"k","d":"t"}`)
+	b.read()
+	for v := int64(1); v <= 2; v++ {
+		ok, err := e.store.Commit(t.Context(), []Commit{{Collection: "k", ID: "t", Ops: []ot.Op{
+			{Version: v, Src: "other", Seq: v, Edit: map[string]any{"p": 0.0, "i": "X"}, Ts: 1},
+		}}})
+		if err != nil || !ok[0] {
+			t.Fatalf("direct commit: %v %v", ok, err)
+		}
+	}
+	e.store.mu.Lock()
+	commits, reads := e.store.commits, e.store.snapReads+e.store.opsReads
+	e.store.mu.Unlock()
+	a.sendRaw(`{"a":"op","c":"k","d":"t","v":1,"seq":2,"op":{"p":2,"i":"!"}}`)
+	a.expect(`{"a":"op","c":"k","d":"t","v":1,"src":"other","seq":1,"op":{"i":"X","p":0}}`)
+	a.expect(`{"a":"op","c":"k","d":"t","v":2,"src":"other","seq":2,"op":{"i":"X","p":0}}`)
+	a.expect(`{"src":"A","seq":2,"v":3,"a":"op","c":"k","d":"t"}`)
+	b.expect(`{"a":"op","c":"k","d":"t","v":1,"src":"other","seq":1,"op":{"i":"X","p":0}}`)
+	b.expect(`{"a":"op","c":"k","d":"t","v":2,"src":"other","seq":2,"op":{"i":"X","p":0}}`)
+	b.expect(`{"a":"op","c":"k","d":"t","v":3,"src":"A","seq":2,"op":{"i":"!","p":4}}`)
+	e.store.mu.Lock()
+	if n := e.store.commits - commits; n != 1 {
+		t.Errorf("the conflicting submit took %d Store.Commit calls, want 1", n)
+	}
+	if n := e.store.snapReads + e.store.opsReads - reads; n != 0 {
+		t.Errorf("the conflicting submit read the store %d times, want 0", n)
+	}
+	e.store.mu.Unlock()
+	s, err := e.m.Fetch(t.Context(), "k", "t")
+	if err != nil || string(s.Data) != `"XXab!"` || s.Version != 4 {
+		t.Errorf("snapshot = %s v%d, %v; want \"XXab!\" v4", s.Data, s.Version, err)
+	}
+}
+
+// TestRebaseTakesWaitingSubmits: submits that reach the document while its
+// commit waits (here: held in the store) join the commit when it is
+// rebased, so one Store.Commit carries them all.
+func TestRebaseTakesWaitingSubmits(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.HeadCheckInterval = -1 })
+	st := e.store
+	st.mu.Lock()
+	st.rebases = true
+	st.mu.Unlock()
+	a := dial(t, e, "A")
+	b := dial(t, e, "B")
+	a.sendRaw(`{"a":"op","c":"k","d":"t","seq":1,"create":{"type":"test-ptext","data":"ab"}}`)
+	a.read()
+	b.sendRaw(`{"a":"s","c":"k","d":"t"}`)
+	b.read()
+	ok, err := st.Commit(t.Context(), []Commit{{Collection: "k", ID: "t", Ops: []ot.Op{
+		{Version: 1, Src: "other", Seq: 1, Edit: map[string]any{"p": 0.0, "i": "X"}, Ts: 1},
+	}}})
+	if err != nil || !ok[0] {
+		t.Fatalf("direct commit: %v %v", ok, err)
+	}
+	st.mu.Lock()
+	st.gate, st.entered = make(chan struct{}), make(chan struct{}, 1)
+	commits := st.commits
+	st.mu.Unlock()
+	a.sendRaw(`{"a":"op","c":"k","d":"t","v":1,"seq":2,"op":{"p":2,"i":"!"}}`)
+	<-st.entered // A's commit is held in the store
+	b.sendRaw(`{"a":"op","c":"k","d":"t","v":1,"seq":1,"op":{"p":0,"i":"?"}}`)
+	doc := e.m.docs[docKey{"k", "t"}]
+	waitFor(t, "B's submit in the inbox", func() bool { return len(doc.inbox) == 1 })
+	st.mu.Lock()
+	gate := st.gate
+	st.gate = nil
+	st.mu.Unlock()
+	gate <- struct{}{}
+	a.expect(`{"a":"op","c":"k","d":"t","v":1,"src":"other","seq":1,"op":{"i":"X","p":0}}`)
+	a.expect(`{"src":"A","seq":2,"v":2,"a":"op","c":"k","d":"t"}`)
+	st.mu.Lock()
+	n, last := st.commits-commits, st.opsPer[len(st.opsPer)-1]
+	st.mu.Unlock()
+	if n != 1 || fmt.Sprint(last) != "[1]" {
+		t.Errorf("Store.Commit calls = %d, last carried %v; want 1 call (the original commit of one op, rebased to two)", n, last)
+	}
+	s, err := e.m.Fetch(t.Context(), "k", "t")
+	if err != nil || s.Version != 4 || string(s.Data) != `"?Xab!"` {
+		t.Errorf("snapshot = %s v%d, %v; want \"?Xab!\" v4 (both ops in the one commit)", s.Data, s.Version, err)
+	}
+}

@@ -5,15 +5,20 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/weftdev/weft/internal/ot"
 )
 
 // committer batches concurrent commits of many documents into one
 // Store.Commit call (one fsync in the durable store). Each document sends at
-// most one commit at a time and waits for its result.
+// most one commit at a time and waits for its result. Up to workers
+// Store.Commit calls run at once; requests that arrive while all are busy
+// wait and go out together in the next one.
 type committer struct {
 	store   Store
 	obs     Observer
 	max     int
+	workers int
 	timeout time.Duration
 	reqs    chan *commitReq
 	done    chan struct{}
@@ -24,6 +29,20 @@ type committer struct {
 type commitReq struct {
 	commit Commit
 	res    chan commitRes // buffered, 1
+	// rebases carries the store's Commit.Rebase calls to the committing
+	// document's goroutine, which waits in commit meanwhile.
+	rebases chan rebaseCall
+}
+
+// rebaseCall is one Commit.Rebase call handed to the document goroutine.
+type rebaseCall struct {
+	missed []ot.Op
+	reply  chan rebaseReply // buffered, 1
+}
+
+type rebaseReply struct {
+	next Commit
+	ok   bool
 }
 
 type commitRes struct {
@@ -31,29 +50,55 @@ type commitRes struct {
 	err error
 }
 
-func newCommitter(s Store, max int, timeout time.Duration, obs Observer) *committer {
-	c := &committer{store: s, obs: obs, max: max, timeout: timeout, reqs: make(chan *commitReq, max), done: make(chan struct{})}
+func newCommitter(s Store, maxBatch, workers int, timeout time.Duration, obs Observer) *committer {
+	c := &committer{store: s, obs: obs, max: maxBatch, workers: max(workers, 1), timeout: timeout, reqs: make(chan *commitReq, maxBatch), done: make(chan struct{})}
 	c.wg.Add(1)
 	go c.run()
 	return c
 }
 
 // commit appends one document's ops and reports whether its version was
-// still free.
-func (c *committer) commit(cm Commit) (bool, error) {
+// still free. When rebase is set and the store supports it, a lost race is
+// resolved inside the store's transaction: rebase runs on the caller's
+// goroutine (while commit waits) with the ops committed since cm's first
+// version, and returns the commit to write instead; ok then reports
+// whether that one was written.
+func (c *committer) commit(cm Commit, rebase func(missed []ot.Op) (Commit, bool)) (bool, error) {
 	r := &commitReq{commit: cm, res: make(chan commitRes, 1)}
+	if rebase != nil {
+		r.rebases = make(chan rebaseCall)
+		r.commit.Rebase = func(missed []ot.Op) (Commit, bool) {
+			call := rebaseCall{missed: missed, reply: make(chan rebaseReply, 1)}
+			r.rebases <- call // the caller waits in commit until res is sent
+			rep := <-call.reply
+			return rep.next, rep.ok
+		}
+	}
 	select {
 	case c.reqs <- r:
 	case <-c.done:
 		return false, ErrShutdown
 	}
-	res := <-r.res
-	return res.ok, res.err
+	for {
+		select {
+		case res := <-r.res:
+			return res.ok, res.err
+		case call := <-r.rebases:
+			next, ok := rebase(call.missed)
+			call.reply <- rebaseReply{next, ok}
+		}
+	}
 }
 
 func (c *committer) run() {
 	defer c.wg.Done()
+	busy := make(chan struct{}, c.workers) // one token per Store.Commit under way
 	for {
+		select {
+		case busy <- struct{}{}:
+		case <-c.done:
+			return
+		}
 		var first *commitReq
 		select {
 		case first = <-c.reqs:
@@ -70,7 +115,12 @@ func (c *committer) run() {
 				break drain
 			}
 		}
-		c.flush(batch)
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			c.flush(batch)
+			<-busy
+		}()
 	}
 }
 

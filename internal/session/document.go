@@ -38,6 +38,12 @@ type document struct {
 	// a failed commit or catch-up): once it loads again they are sent the
 	// committed ops from there. -1 otherwise.
 	resendFrom int64
+	// extendable says that a batch being committed may take more submits
+	// from the inbox (nothing else was taken after it); deferred is an
+	// event taken from the inbox meanwhile that was not a submit, handled
+	// next.
+	extendable bool
+	deferred   event
 	// size is the encoded snapshot's length when last measured
 	// (sizeUnknown: not since loading) and grown bounds its growth since
 	// (see docsize.go).
@@ -118,7 +124,11 @@ func (d *document) run() {
 		if s, ok := ev.(*submitEv); ok {
 			var batch []*submitEv
 			batch, next = d.gather(s)
+			d.extendable = next == nil
 			d.handleSubmits(batch)
+			if next == nil {
+				next, d.deferred = d.deferred, nil
+			}
 			continue
 		}
 		d.handle(ev)
@@ -142,6 +152,27 @@ func (d *document) gather(first *submitEv) ([]*submitEv, event) {
 		}
 	}
 	return batch, nil
+}
+
+// moreSubmits takes up to n more submits waiting in the inbox, for a batch
+// under way that may still grow: it stops at the first other event, which
+// is kept in deferred so that it is handled right after the batch, in
+// order.
+func (d *document) moreSubmits(n int) []*submitEv {
+	var out []*submitEv
+	for d.extendable && d.deferred == nil && len(out) < n {
+		select {
+		case ev := <-d.inbox:
+			if s, ok := ev.(*submitEv); ok {
+				out = append(out, s)
+			} else {
+				d.deferred = ev
+			}
+		default:
+			return out
+		}
+	}
+	return out
 }
 
 func (d *document) handle(ev event) {

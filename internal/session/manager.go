@@ -7,6 +7,7 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -22,6 +23,7 @@ type Manager struct {
 	obs      Observer // opts.Observer
 	instance string   // random id marking this Manager's PubSub messages
 	commits  *committer
+	pub      *publisher // nil without a PubSub
 	presence *presenceHub
 	queries  *queryHub
 	// projections are the named views of collections (see Projection).
@@ -72,11 +74,18 @@ func New(opts Options) (*Manager, error) {
 	}
 	m.corkBufs.New = func() any { b := make([]byte, 0, 4096); return &b }
 	m.remotePrefix = []byte(`{"wi":"` + m.instance + `"`)
-	m.commits = newCommitter(o.Store, o.MaxCommitBatch, o.StoreTimeout, o.Observer)
+	m.commits = newCommitter(o.Store, o.MaxCommitBatch, o.CommitWorkers, o.StoreTimeout, o.Observer)
+	if o.PubSub != nil {
+		m.pub = newPublisher(o.PubSub, o.StoreTimeout, publishRetry, o.Logger)
+	}
 	m.presence = newPresenceHub(m)
 	m.queries = newQueryHub(m)
 	return m, nil
 }
+
+// publishRetry is how often a failed publish of a document's latest op is
+// tried again.
+const publishRetry = 250 * time.Millisecond
 
 // randomID returns 128 random bits as hex, like ShareDB's client ids.
 func randomID() string {
@@ -202,6 +211,9 @@ func (m *Manager) shutdown(code websocket.StatusCode) {
 	close(m.stop)
 	m.docWG.Wait()
 	m.commits.close()
+	if m.pub != nil {
+		m.pub.close()
+	}
 	m.presence.closeAll()
 }
 

@@ -125,6 +125,12 @@ type Options struct {
 	MaxBatch int
 	// MaxCommitBatch caps the documents in one Store.Commit (default 256).
 	MaxCommitBatch int
+	// CommitWorkers is how many Store.Commit calls may run at once
+	// (default 1: every commit waits for the one under way, which then
+	// carries the most documents). A store that runs commits in parallel
+	// (Postgres, with several connections) gains from more: a batch held up
+	// by another instance's row locks no longer holds up every document.
+	CommitWorkers int
 	// MaxSubmitRetries bounds commit retries after losing the version race
 	// to another instance (default 200; negative: no limit, as ShareDB's
 	// default). Each retry costs one store read, so the bound only stops a
@@ -196,6 +202,7 @@ func (o Options) withDefaults() (Options, error) {
 	setDefault(&o.SnapshotEvery, 100)
 	setDefault(&o.MaxBatch, 256)
 	setDefault(&o.MaxCommitBatch, 256)
+	setDefault(&o.CommitWorkers, 1)
 	setDefault(&o.MaxSubmitRetries, 200)
 	setDefault(&o.InboxSize, 256)
 	setDefault(&o.StoreTimeout, 10*time.Second)

@@ -19,18 +19,13 @@ type remoteOp struct {
 	Msg      json.RawMessage `json:"m"`
 }
 
-// publish announces a committed op to the other instances.
+// publish announces a committed op to the other instances (through the
+// Manager's publisher, which retries a failed publish).
 func (d *document) publish(e *tailEntry) {
-	ps := d.m.opts.PubSub
-	if ps == nil {
+	if d.m.pub == nil {
 		return
 	}
-	ctx, cancel := d.m.storeCtx()
-	err := ps.Publish(ctx, docChannel(d.key.c, d.key.id), d.m.encodeRemote(e.op.Ts, e.msg))
-	cancel()
-	if err != nil { // at most once anyway: other instances catch up from the store
-		d.m.opts.Logger.Warn("publish op", "collection", d.key.c, "doc", d.key.id, "v", e.op.Version, "err", err)
-	}
+	d.m.pub.publish(docChannel(d.key.c, d.key.id), d.m.encodeRemote(e.op.Ts, e.msg))
 }
 
 // encodeRemote returns the PubSub payload (a remoteOp) of the op message

@@ -12,14 +12,17 @@ import (
 // memStore is a map-based Store honouring deps.go's contract, including the
 // conditional append. It copies values in and out through JSON.
 type memStore struct {
-	mu      sync.Mutex
-	docs    map[docKey]*memDoc
-	commits int           // Commit calls
-	sizes   []int         // commits per Commit call
-	opsPer  [][]int       // ops per commit, per Commit call
-	gate    chan struct{} // when set, Commit signals entered and waits on gate
-	entered chan struct{}
-	down    bool // when set, Commit, Ops, Snapshot and Head fail (a store outage)
+	mu        sync.Mutex
+	docs      map[docKey]*memDoc
+	commits   int           // Commit calls
+	sizes     []int         // commits per Commit call
+	opsPer    [][]int       // ops per commit, per Commit call
+	gate      chan struct{} // when set, Commit signals entered and waits on gate
+	entered   chan struct{}
+	down      bool // when set, Commit, Ops, Snapshot and Head fail (a store outage)
+	snapReads int  // Snapshot calls
+	opsReads  int  // Ops calls
+	rebases   bool // Commit honours Commit.Rebase, as the Postgres store does
 }
 
 var errStoreDown = errors.New("store unreachable")
@@ -104,6 +107,18 @@ func (s *memStore) Commit(ctx context.Context, commits []Commit) ([]bool, error)
 				ok = false
 			}
 		}
+		if !ok && s.rebases && cm.Rebase != nil && len(cm.Ops) > 0 && cm.Ops[0].Version < int64(len(d.ops)) {
+			var missed []ot.Op
+			for _, op := range d.ops[cm.Ops[0].Version:] {
+				missed = append(missed, copyOp(op))
+			}
+			s.mu.Unlock() // Rebase runs on the document's goroutine
+			next, rok := cm.Rebase(missed)
+			s.mu.Lock()
+			if rok && len(next.Ops) > 0 && next.Ops[0].Version == int64(len(d.ops)) {
+				cm, ok = next, true
+			}
+		}
 		if !ok {
 			continue
 		}
@@ -126,6 +141,7 @@ func (s *memStore) Ops(ctx context.Context, c, id string, from, to int64) ([]ot.
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.opsReads++
 	d := s.doc(c, id)
 	n := int64(len(d.ops))
 	if to < 0 || to > n {
@@ -144,6 +160,7 @@ func (s *memStore) Snapshot(ctx context.Context, c, id string, atMost int64) (ot
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.snapReads++
 	best := ot.Snapshot{}
 	for _, sn := range s.doc(c, id).snaps {
 		if (atMost < 0 || sn.Version <= atMost) && sn.Version >= best.Version {

@@ -40,6 +40,7 @@ func (d *document) handleSubmits(batch []*submitEv) {
 	}
 	for attempt := 0; ; attempt++ {
 		start := d.version
+		kept := d.keep()
 		results := make([]submitResult, len(batch))
 		for i, s := range batch {
 			results[i] = d.process(s)
@@ -49,15 +50,48 @@ func (d *document) handleSubmits(batch []*submitEv) {
 			return
 		}
 		ops := d.tail[int64(len(d.tail))-(d.version-start):]
-		ok, err := d.m.commits.commit(d.commitFor(start, ops))
-		if err == nil && ok {
-			d.m.obs.OpsCommitted(d.typeName(), len(ops))
+		rebased, rstart := false, start
+		var rebase func([]ot.Op) (Commit, bool)
+		if kept != nil {
+			// Runs while the store holds the document's order: roll back,
+			// apply the ops another instance committed first, transform
+			// the batch (and the submits that arrived meanwhile) over them
+			// and commit the result in the same transaction.
+			rebase = func(missed []ot.Op) (Commit, bool) {
+				if !d.rollback(kept, missed) {
+					rebased = false
+					return Commit{}, false
+				}
+				rebased, rstart = true, d.version
+				// Submits that arrived while the commit waited for the
+				// document's lock go out in the same commit.
+				batch = append(batch, d.moreSubmits(d.m.opts.MaxBatch-len(batch))...)
+				results = make([]submitResult, len(batch))
+				for i, s := range batch {
+					results[i] = d.process(s)
+				}
+				if d.version == rstart {
+					return Commit{}, false
+				}
+				return d.commitFor(rstart, d.tail[int64(len(d.tail))-(d.version-rstart):]), true
+			}
+		}
+		ok, err := d.m.commits.commit(d.commitFor(start, ops), rebase)
+		if err == nil && (rebased || !ok) {
+			d.m.obs.CommitRetried() // the race was lost (and maybe resolved in the store)
+		}
+		if err == nil && (ok || (rebased && d.version == rstart)) {
+			// Committed, or rebased onto ops that leave nothing to write
+			// (every submit was a duplicate or failed): reply.
+			if ok {
+				d.m.obs.OpsCommitted(d.typeName(), int(d.version-rstart))
+			}
 			d.reply(batch, results)
 			d.trimTail()
 			return
 		}
-		if err == nil {
-			d.m.obs.CommitRetried()
+		if err == nil && kept != nil && !d.retriesExhausted(attempt) && d.rebase(kept) {
+			continue
 		}
 		d.unload(start)
 		if lerr := d.ensureLoaded(); lerr != nil || err != nil || d.retriesExhausted(attempt) {
@@ -72,6 +106,61 @@ func (d *document) handleSubmits(batch []*submitEv) {
 			return
 		}
 	}
+}
+
+// keptState is a document's state before a submit batch, kept so that a
+// batch that loses the version race can be rolled back without reloading
+// the document.
+type keptState struct {
+	typ                         ot.Type
+	data                        any
+	version, mtime, snapVersion int64
+	tailLen                     int
+}
+
+// keep returns the current state when it can be kept without a copy (the
+// document does not exist, or its type's snapshots are persistent), nil
+// otherwise.
+func (d *document) keep() *keptState {
+	if d.typ != nil {
+		if _, ok := d.typ.(ot.Persistent); !ok {
+			return nil
+		}
+	}
+	return &keptState{typ: d.typ, data: d.data, version: d.version, mtime: d.mtime,
+		snapVersion: d.snapVersion, tailLen: len(d.tail)}
+}
+
+// rebase rolls a batch that lost the version race back to the kept state
+// and applies the ops other instances committed since (one store read of
+// just those ops), sending them to the local subscribers. It reports false
+// when that failed; the caller then reloads the document.
+func (d *document) rebase(k *keptState) bool {
+	ctx, cancel := d.m.storeCtx()
+	ops, err := d.m.opts.Store.Ops(ctx, d.key.c, d.key.id, k.version, -1)
+	cancel()
+	if err != nil {
+		d.m.opts.Logger.Warn("catch up after a lost commit race", "collection", d.key.c, "doc", d.key.id, "err", err)
+		return false
+	}
+	return d.rollback(k, ops)
+}
+
+// rollback restores the kept state and applies ops, committed ops from the
+// kept version on, sending them to the local subscribers. It reports false
+// when an op did not apply; the caller then reloads the document.
+func (d *document) rollback(k *keptState, ops []ot.Op) bool {
+	d.typ, d.data, d.version, d.mtime, d.snapVersion = k.typ, k.data, k.version, k.mtime, k.snapVersion
+	clear(d.tail[k.tailLen:])
+	d.tail = d.tail[:k.tailLen]
+	for i := range ops {
+		if err := d.applyStored(&ops[i]); err != nil {
+			d.m.opts.Logger.Warn("catch up after a lost commit race", "collection", d.key.c, "doc", d.key.id, "err", err)
+			return false
+		}
+		d.broadcast(&d.tail[len(d.tail)-1])
+	}
+	return true
 }
 
 // commitFor builds the Commit of the ops appended since version start,

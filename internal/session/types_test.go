@@ -184,9 +184,17 @@ func (counterType) Compose(a, b any) (any, error)                      { return 
 func (counterType) Normalize(op any) (any, error)                      { return op, nil }
 
 func testRegistry() *ot.Registry {
-	r, err := ot.NewRegistry(textType{}, counterType{})
+	r, err := ot.NewRegistry(textType{}, counterType{}, persistentText{})
 	if err != nil {
 		panic(err)
 	}
 	return r
 }
+
+// persistentText is textType declared ot.Persistent (its snapshots are Go
+// strings): a lost commit race rolls back instead of reloading.
+type persistentText struct{ textType }
+
+func (persistentText) Name() string         { return "test-ptext" }
+func (persistentText) URI() string          { return "http://weft.dev/types/test-ptext" }
+func (persistentText) PersistentSnapshots() {}

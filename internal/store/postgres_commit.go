@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/weftdev/weft/internal/ot"
 )
@@ -63,6 +65,12 @@ type pgDoc struct {
 	pairs []srcSeq        // the batch's (src, seq) pairs for this document
 	held  map[srcSeq]bool // pairs already in the log (or won earlier in the batch)
 	wrote bool            // some commit of this document won
+	// readFrom, when >= 0, is the version from which the lock round trip
+	// also reads the log into since (the ops a rebasing commit missed, if
+	// it lost), sparing a round trip when it did.
+	readFrom int64
+	since    []ot.Op
+	commits  int // commits of the batch for this document
 }
 
 // Commit implements session.Store.Commit. The batch is one transaction:
@@ -131,21 +139,39 @@ func commitPairs(commits []ot.Commit) ([][]srcSeq, error) {
 	return out, nil
 }
 
-// commitOnce runs the batch in one transaction. retry reports an error
-// after which a rerun may succeed (nothing was written).
+// commitOnce runs the batch in one transaction, in two round trips: BEGIN
+// and the locks in one pipeline, then the writes and COMMIT in another (so
+// the head rows stay locked for one round trip and the WAL flush). A batch
+// in which no commit won is rolled back instead: it wrote nothing, and a
+// rollback does not wait for a WAL flush. retry reports an error after
+// which a rerun may succeed (nothing was written).
 func (p *Postgres) commitOnce(ctx context.Context, commits []ot.Commit, enc []encodedCommit, pairs [][]srcSeq) (results []bool, retry bool, err error) {
-	tx, err := p.pool.Begin(ctx)
+	conn, err := p.pool.Acquire(ctx)
 	if err != nil {
-		return nil, false, fmt.Errorf("store: commit: begin: %w", err)
+		return nil, false, fmt.Errorf("store: commit: acquire a connection: %w", err)
 	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	// A connection left inside a transaction (any failure below) is closed
+	// by Release rather than returned to the pool.
+	defer conn.Release()
+	inTx := true
+	defer func() {
+		if inTx {
+			_, _ = conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
 
 	docs, byKey := batchDocs(enc, pairs)
-	if err := lockDocs(ctx, tx, docs); err != nil {
+	for i := range enc {
+		if d := byKey[docKey{enc[i].collection, enc[i].id}]; commits[i].Rebase != nil && d.commits == 1 {
+			d.readFrom = enc[i].first
+		}
+	}
+	if err := lockDocs(ctx, conn, docs); err != nil {
 		return nil, retryable(err), err
 	}
 	results = make([]bool, len(enc))
 	b := &pgx.Batch{}
+	var lost []int // commits that lost the race and may rebase
 	for i := range enc {
 		e := &enc[i]
 		d := byKey[docKey{e.collection, e.id}]
@@ -153,29 +179,107 @@ func (p *Postgres) commitOnce(ctx context.Context, commits []ot.Commit, enc []en
 		if err != nil {
 			return nil, false, err
 		}
-		if ok && d.holdsAny(pairs[i]) {
+		held := d.holdsAny(pairs[i])
+		if ok && held {
 			p.logger.Debug("store: commit carries an op already in the log", "collection", e.collection, "id", e.id, "version", e.first)
 			ok = false
 		}
 		if ok {
 			results[i] = true
 			d.queueWrite(b, e, commits[i].Ops, pairs[i])
+		} else if commits[i].Rebase != nil && !held && e.first < d.head {
+			lost = append(lost, i)
 		}
+	}
+	if err := p.rebaseLost(ctx, conn, b, commits, enc, byKey, lost, results); err != nil {
+		return nil, retryable(err), err
+	}
+	if b.Len() == 0 {
+		inTx = false
+		if _, err := conn.Exec(ctx, "ROLLBACK"); err != nil {
+			return nil, false, fmt.Errorf("store: commit: rollback: %w", err)
+		}
+		return results, false, nil
 	}
 	for _, d := range docs {
 		if d.wrote {
 			b.Queue(writeHead, []byte(d.key.collection), []byte(d.key.id), d.head, d.maxTs)
 		}
 	}
-	if b.Len() > 0 {
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+	b.Queue("COMMIT")
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+		// A statement Postgres refused aborts the transaction before the
+		// COMMIT runs: nothing is written. Any other failure (the
+		// connection dropped) leaves the outcome unknown.
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) {
 			return nil, retryable(err), fmt.Errorf("store: commit: write: %w", err)
 		}
-	}
-	if err := tx.Commit(ctx); err != nil {
 		return nil, false, fmt.Errorf("store: commit: %w", err)
 	}
+	inTx = false
 	return results, false, nil
+}
+
+// rebaseLost gives each commit of lost (which lost the race, carries a
+// Rebase and no op already in the log) the ops committed since its first
+// version (read with the locks, or else in one more round trip under
+// them), and queues the
+// commit its Rebase returns. A document that an earlier commit of the
+// batch wrote is left lost (its new ops are not in the log yet).
+func (p *Postgres) rebaseLost(ctx context.Context, conn *pgxpool.Conn, b *pgx.Batch, commits []ot.Commit, enc []encodedCommit, byKey map[docKey]*pgDoc, lost []int, results []bool) error {
+	lost = slices.DeleteFunc(lost, func(i int) bool { return byKey[docKey{enc[i].collection, enc[i].id}].wrote })
+	if len(lost) == 0 {
+		return nil
+	}
+	missed := make([][]ot.Op, len(lost))
+	rb := &pgx.Batch{}
+	for j, i := range lost {
+		e := &enc[i]
+		d := byKey[docKey{e.collection, e.id}]
+		if d.readFrom == e.first && int64(len(d.since)) == d.head-e.first {
+			missed[j] = d.since // read with the lock
+			continue
+		}
+		rb.Queue(readOpsRange, []byte(e.collection), []byte(e.id), e.first, d.head).Query(func(rows pgx.Rows) error {
+			ops, err := scanOps(rows, e.first)
+			missed[j] = ops
+			return err
+		})
+	}
+	if rb.Len() > 0 {
+		if err := conn.SendBatch(ctx, rb).Close(); err != nil {
+			return fmt.Errorf("store: commit: read the ops a lost commit missed: %w", err)
+		}
+	}
+	for j, i := range lost {
+		e := &enc[i]
+		d := byKey[docKey{e.collection, e.id}]
+		if int64(len(missed[j])) != d.head-e.first {
+			return fmt.Errorf("store: commit %q/%q: read %d ops from v%d, head is v%d", e.collection, e.id, len(missed[j]), e.first, d.head)
+		}
+		next, ok := commits[i].Rebase(missed[j])
+		if !ok {
+			continue
+		}
+		if next.Collection != e.collection || next.ID != e.id {
+			return fmt.Errorf("store: commit %q/%q: %w: rebased onto another document", e.collection, e.id, ErrInvalid)
+		}
+		ne, err := encodeCommit(next)
+		if err != nil {
+			return fmt.Errorf("store: rebased commit %q/%q: %w", e.collection, e.id, err)
+		}
+		np, err := commitPairs([]ot.Commit{next})
+		if err != nil {
+			return err
+		}
+		if ne.first != d.head || d.holdsAny(np[0]) {
+			continue // still behind, or now a duplicate: lost
+		}
+		results[i] = true
+		d.queueWrite(b, &ne, next.Ops, np[0])
+	}
+	return nil
 }
 
 // batchDocs returns the batch's documents in (collection, id) order, with
@@ -187,10 +291,11 @@ func batchDocs(enc []encodedCommit, pairs [][]srcSeq) ([]*pgDoc, map[docKey]*pgD
 		k := docKey{enc[i].collection, enc[i].id}
 		d := byKey[k]
 		if d == nil {
-			d = &pgDoc{key: k, held: make(map[srcSeq]bool)}
+			d = &pgDoc{key: k, held: make(map[srcSeq]bool), readFrom: -1}
 			byKey[k] = d
 			docs = append(docs, d)
 		}
+		d.commits++
 		d.pairs = append(d.pairs, pairs[i]...)
 	}
 	slices.SortFunc(docs, func(a, b *pgDoc) int {
@@ -199,16 +304,25 @@ func batchDocs(enc []encodedCommit, pairs [][]srcSeq) ([]*pgDoc, map[docKey]*pgD
 	return docs, byKey
 }
 
-// lockDocs locks every document's head row, in order, and reads its head
-// and the (src, seq) pairs its log already holds, in one round trip.
-func lockDocs(ctx context.Context, tx pgx.Tx, docs []*pgDoc) error {
+// lockDocs begins the transaction, locks every document's head row, in
+// order, and reads its head and the (src, seq) pairs its log already holds,
+// in one round trip.
+func lockDocs(ctx context.Context, conn *pgxpool.Conn, docs []*pgDoc) error {
 	b := &pgx.Batch{}
+	b.Queue("BEGIN")
 	for _, d := range docs {
 		c, id := []byte(d.key.collection), []byte(d.key.id)
 		b.Queue(lockDocCreate, c, id)
 		b.Queue(lockDocHead, c, id).QueryRow(func(row pgx.Row) error {
 			return row.Scan(&d.head, &d.maxTs)
 		})
+		if d.readFrom >= 0 {
+			b.Queue(readOpsRange, c, id, d.readFrom, int64(math.MaxInt64)).Query(func(rows pgx.Rows) error {
+				var err error
+				d.since, err = scanOps(rows, d.readFrom)
+				return err
+			})
+		}
 		if len(d.pairs) == 0 {
 			continue
 		}
@@ -226,7 +340,7 @@ func lockDocs(ctx context.Context, tx pgx.Tx, docs []*pgDoc) error {
 			return err
 		})
 	}
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("store: commit: lock documents: %w", err)
 	}
 	return nil

@@ -22,20 +22,32 @@ func (p *Postgres) Ops(ctx context.Context, collection, id string, from, to int6
 	if to < 0 {
 		to = math.MaxInt64
 	}
-	ops := []ot.Op{}
 	if from >= to {
-		return ops, nil
+		return []ot.Op{}, nil
 	}
-	rows, err := p.pool.Query(ctx, `SELECT version, op FROM weft_ops
-WHERE collection = $1 AND doc_id = $2 AND version >= $3 AND version < $4 ORDER BY version`,
-		[]byte(collection), []byte(id), from, to)
+	rows, err := p.pool.Query(ctx, readOpsRange, []byte(collection), []byte(id), from, to)
 	if err != nil {
 		return nil, fmt.Errorf("store: ops %q/%q: %w", collection, id, err)
 	}
+	ops, err := scanOps(rows, from)
+	if err != nil {
+		return nil, fmt.Errorf("store: ops %q/%q: %w", collection, id, err)
+	}
+	return ops, nil
+}
+
+// readOpsRange reads a document's ops with $3 <= version < $4, in order.
+const readOpsRange = `SELECT version, op FROM weft_ops
+WHERE collection = $1 AND doc_id = $2 AND version >= $3 AND version < $4 ORDER BY version`
+
+// scanOps decodes the rows of readOpsRange, which must start at version
+// from and have no holes.
+func scanOps(rows pgx.Rows, from int64) ([]ot.Op, error) {
+	ops := []ot.Op{}
 	var v int64
 	var body []byte
 	want := from
-	_, err = pgx.ForEachRow(rows, []any{&v, &body}, func() error {
+	_, err := pgx.ForEachRow(rows, []any{&v, &body}, func() error {
 		if v != want {
 			return fmt.Errorf("log has a hole: v%d missing, next stored op is v%d", want, v)
 		}
@@ -50,10 +62,7 @@ WHERE collection = $1 AND doc_id = $2 AND version >= $3 AND version < $4 ORDER B
 		want++
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("store: ops %q/%q: %w", collection, id, err)
-	}
-	return ops, nil
+	return ops, err
 }
 
 // Snapshot implements session.Store.Snapshot with one index probe.

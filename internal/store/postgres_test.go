@@ -307,3 +307,46 @@ func BenchmarkPostgresCommit(b *testing.B) {
 		})
 	}
 }
+
+// TestPostgresRebase: a commit that lost the race and carries a Rebase is
+// handed the ops committed since its version, under the document's lock,
+// and the commit Rebase returns is written in its place in the same batch;
+// a Rebase that declines leaves the commit lost, and a commit without one
+// is simply lost.
+func TestPostgresRebase(t *testing.T) {
+	s := openPostgres(t)
+	ctx := context.Background()
+	mustCommitPG(t, s, []bool{true, true}, createCommit("c", "d", 0, "a", 1), createCommit("c", "e", 0, "a", 2))
+	mustCommitPG(t, s, []bool{true, true}, createCommit("c", "d", 1, "other", 1), createCommit("c", "d", 2, "other", 2))
+
+	var missed []string
+	late := createCommit("c", "d", 1, "me", 1)
+	late.Rebase = func(ops []ot.Op) (session.Commit, bool) {
+		for _, op := range ops {
+			missed = append(missed, fmt.Sprintf("v%d:%s/%d", op.Version, op.Src, op.Seq))
+		}
+		return createCommit("c", "d", 1+int64(len(ops)), "me", 1), true
+	}
+	declined := createCommit("c", "e", 0, "me", 2)
+	declined.Rebase = func([]ot.Op) (session.Commit, bool) { return session.Commit{}, false }
+	mustCommitPG(t, s, []bool{true, false, false}, late, declined, createCommit("c", "e", 0, "me", 3))
+	if want := "[v1:other/1 v2:other/2]"; fmt.Sprint(missed) != want {
+		t.Errorf("Rebase was given %v, want %s", missed, want)
+	}
+	ops, err := s.Ops(ctx, "c", "d", 0, -1)
+	if err != nil {
+		t.Fatalf("Ops: %v", err)
+	}
+	if len(ops) != 4 || ops[3].Src != "me" || ops[3].Version != 3 {
+		t.Errorf("log of d = %v, want the rebased op at v3", ops)
+	}
+	if h, _ := s.Head(ctx, "c", "e"); h != 1 {
+		t.Errorf("Head of e = %d, want 1 (nothing written for the declined commits)", h)
+	}
+	// A Rebase that returns a commit for another document is refused.
+	bad := createCommit("c", "d", 1, "x", 1)
+	bad.Rebase = func([]ot.Op) (session.Commit, bool) { return createCommit("c", "zz", 0, "x", 1), true }
+	if _, err := s.Commit(ctx, []session.Commit{bad}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("rebase onto another document: error %v, want one wrapping ErrInvalid", err)
+	}
+}

@@ -209,10 +209,18 @@ func TestRollingRestart(t *testing.T) {
 func TestRedisMessageLost(t *testing.T) {
 	c := newCluster(t, options{})
 	cfg := faultLoad(7)
+	// The injection competes with the load for the hot documents' next
+	// versions, so it can take a while: a long load keeps ops being
+	// published after it.
+	cfg.opsEach *= 4
+	total := int64(cfg.clients * cfg.opsEach)
 	l := startLoad(t, c, cfg)
 	l.waitAcks(40, time.Minute)
 	injected := c.commitUnpublished(cfg.allDocs()[:cfg.hot], 6)
 	last := time.Now()
+	if acked := l.h.acks.Load(); acked+60 > total {
+		t.Fatalf("the load was nearly over (%d of %d acks) when the injection ended: raise opsEach so ops are published after it", acked, total)
+	}
 	l.waitAcks(l.h.acks.Load()+60, time.Minute)
 	f := l.verify(c, "redis-message-lost", last, injected...)
 	requireClean(t, f)

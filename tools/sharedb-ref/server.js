@@ -1,9 +1,12 @@
 'use strict';
 // The reference ShareDB 7 server that Weft's client tests run against and
-// that the load generator measures Weft with: an in-memory backend (MemoryDB,
-// MemoryPubSub, presence on) behind a ws server on 127.0.0.1.
+// that the load generator measures Weft with: by default an in-memory backend
+// (MemoryDB, MemoryPubSub, presence on) behind a ws server on 127.0.0.1.
+// With --postgres and --redis it runs as one of several instances sharing
+// one database and one Redis, as ShareDB deployments do: sharedb-postgres
+// (the schema of its structure.sql must exist) and sharedb-redis-pubsub.
 //
-// Usage: node server.js [--port N] [--watch-stdin]
+// Usage: node server.js [--port N] [--watch-stdin] [--postgres URL --redis URL]
 // --port 0 (the default) picks a free port. Prints exactly one line,
 // `listening <port>`, on stdout once it accepts connections. Exits on SIGTERM
 // or SIGINT, and with --watch-stdin also when stdin closes, so a test process
@@ -28,6 +31,30 @@ const numberType = {
   compose: (a, b) => a + b,
 };
 ShareDB.types.register(numberType);
+
+// argValue returns the value after flag in argv, or undefined.
+function argValue(argv, flag) {
+  const i = argv.indexOf(flag);
+  if (i < 0) return undefined;
+  if (i + 1 >= argv.length) throw new Error(flag + ' needs a value');
+  return argv[i + 1];
+}
+
+// newBackend returns the ShareDB backend: in memory, or on Postgres and
+// Redis when both URLs are given.
+function newBackend(argv) {
+  const pgURL = argValue(argv, '--postgres');
+  const redisURL = argValue(argv, '--redis');
+  if (!pgURL && !redisURL) return new ShareDB({presence: true});
+  if (!pgURL || !redisURL) throw new Error('--postgres and --redis go together');
+  const PostgresDB = require('sharedb-postgres');
+  const RedisPubSub = require('sharedb-redis-pubsub');
+  return new ShareDB({
+    presence: true,
+    db: new PostgresDB({connectionString: pgURL}),
+    pubsub: new RedisPubSub({url: redisURL}),
+  });
+}
 
 function parsePort(argv) {
   const i = argv.indexOf('--port');
@@ -79,7 +106,7 @@ function socketStream(ws) {
 
 function main() {
   const port = parsePort(process.argv.slice(2));
-  const backend = new ShareDB({presence: true});
+  const backend = newBackend(process.argv.slice(2));
   const server = http.createServer((req, res) => {
     res.writeHead(404);
     res.end();

@@ -78,11 +78,13 @@ func Dir() (string, error) {
 	return dir, nil
 }
 
-// Run starts server.js from dir on port (0 picks one) and waits for its
+// Run starts server.js from dir on port (0 picks one), with extra
+// arguments (such as --postgres URL --redis URL), and waits for its
 // "listening" line. The server exits when Stop is called or this process's
 // end closes its stdin.
-func Run(dir string, port int) (*Server, error) {
-	cmd := exec.Command("node", "server.js", "--port", fmt.Sprint(port), "--watch-stdin")
+func Run(dir string, port int, extra ...string) (*Server, error) {
+	args := append([]string{"server.js", "--port", fmt.Sprint(port), "--watch-stdin"}, extra...)
+	cmd := exec.Command("node", args...)
 	cmd.Dir = dir
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()

@@ -37,6 +37,10 @@ func (Type) URI() string { return URI }
 // itself for a string, and the reference's error otherwise.
 func (Type) Create(data any) (any, error) { return create(data) }
 
+// PersistentSnapshots marks the type as ot.Persistent: a snapshot is a Go
+// string, which Apply cannot modify.
+func (Type) PersistentSnapshots() {}
+
 // Apply returns snapshot (a string) with op applied.
 func (Type) Apply(snapshot, op any) (any, error) {
 	o, err := parse(op)

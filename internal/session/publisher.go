@@ -1,0 +1,119 @@
+package session
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// publisher announces committed ops on the PubSub off the documents'
+// goroutines (a document goes on committing while a Redis round trip is
+// under way), in commit order: one queue, one goroutine. When a publish
+// fails (Redis unreachable), it keeps the latest message of that channel
+// and publishes it again every retry interval until one succeeds, or until
+// a newer message of the channel goes out: the other instances then see
+// the op, or a version gap that they fill from the store, soon after the
+// PubSub recovers, instead of only at their next head check.
+type publisher struct {
+	ps      PubSub
+	timeout time.Duration
+	retry   time.Duration
+	log     *slog.Logger
+	queue   chan pubMsg
+	done    chan struct{} // closed by close
+	exited  chan struct{} // closed when run returns
+
+	failed map[string][]byte // owned by run: the latest unpublished message per channel
+}
+
+type pubMsg struct {
+	channel string
+	msg     []byte
+}
+
+func newPublisher(ps PubSub, timeout, retry time.Duration, log *slog.Logger) *publisher {
+	p := &publisher{ps: ps, timeout: timeout, retry: retry, log: log,
+		queue: make(chan pubMsg, 4096), done: make(chan struct{}), exited: make(chan struct{}),
+		failed: make(map[string][]byte)}
+	go p.run()
+	return p
+}
+
+// publish queues msg for channel. It blocks only while the queue is full
+// (each publish is bounded by the timeout, so the queue keeps moving); after
+// close it drops msg, as a lost PubSub message would be.
+func (p *publisher) publish(channel string, msg []byte) {
+	select {
+	case p.queue <- pubMsg{channel, msg}:
+	case <-p.done:
+	}
+}
+
+func (p *publisher) run() {
+	defer close(p.exited)
+	tick := time.NewTicker(p.retry)
+	defer tick.Stop()
+	for {
+		select {
+		case m := <-p.queue:
+			p.send(m)
+		case <-tick.C:
+			p.retryFailed()
+		case <-p.done:
+			p.drain()
+			return
+		}
+	}
+}
+
+// send publishes m, remembering it for a retry when that fails.
+func (p *publisher) send(m pubMsg) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), p.timeout)
+	err := p.ps.Publish(ctx, m.channel, m.msg)
+	cancel()
+	if err != nil {
+		if _, known := p.failed[m.channel]; !known {
+			p.log.Warn("publish op; will retry", "channel", m.channel, "err", err)
+		}
+		p.failed[m.channel] = m.msg
+		return false
+	}
+	delete(p.failed, m.channel)
+	return true
+}
+
+// retryFailed republishes the remembered messages, stopping at the first
+// failure (the PubSub is still unreachable).
+func (p *publisher) retryFailed() {
+	for ch, msg := range p.failed {
+		if !p.send(pubMsg{ch, msg}) {
+			return
+		}
+	}
+}
+
+// drain publishes what is still queued at close, giving up at the first
+// failure.
+func (p *publisher) drain() {
+	for {
+		select {
+		case m := <-p.queue:
+			if !p.send(m) {
+				return
+			}
+		default:
+			return
+		}
+	}
+}
+
+// close stops the publisher after publishing what is queued; documents
+// must have stopped publishing.
+func (p *publisher) close() {
+	select {
+	case <-p.done:
+	default:
+		close(p.done)
+	}
+	<-p.exited
+}
