@@ -58,7 +58,7 @@ func runEditors(ctx context.Context, cfg config, log *slog.Logger) (result, erro
 	editors, err := r.connectEditors(ctx, docs, per)
 	defer func() {
 		for _, e := range editors {
-			e.conn.Close()
+			e.w.Close()
 		}
 	}()
 	if err != nil {
@@ -102,11 +102,10 @@ func settle(ctx context.Context, editors []editor) error {
 	defer cancel()
 	head := map[string]int64{}
 	for _, e := range editors {
-		v, _ := e.doc.Version()
-		head[e.doc.ID()] = max(head[e.doc.ID()], v)
+		head[e.w.id] = max(head[e.w.id], e.w.Version())
 	}
 	for _, e := range editors {
-		if err := e.doc.WaitVersion(ctx, head[e.doc.ID()]); err != nil {
+		if err := e.w.WaitVersion(ctx, head[e.w.id]); err != nil {
 			return fmt.Errorf("settle: %w", err)
 		}
 	}
@@ -138,8 +137,7 @@ func ownCPU() float64 {
 }
 
 type editor struct {
-	conn *client.Conn
-	doc  *client.Doc
+	w *wireEditor
 	// inst names the server instance the connection landed on (the
 	// config's instance header), "" when not known.
 	inst string
@@ -161,40 +159,35 @@ func (r *editorRun) createDocs(ctx context.Context, n int) error {
 	return nil
 }
 
-// dialEditor opens one editor connection. Its callbacks record when each
-// of its ops leaves and, for ops of other editors, the delivery latency
-// (also as a cross-instance sample when sender and receiver are known to
-// sit on different instances).
-func (r *editorRun) dialEditor(ctx context.Context) (*client.Conn, string, error) {
+// dialEditor opens one editor connection (handshake done, not yet
+// subscribed). Its callbacks record when each of its ops leaves and, for
+// ops of other editors, the delivery latency (also as a cross-instance
+// sample when sender and receiver are known to sit on different
+// instances).
+func (r *editorRun) dialEditor(ctx context.Context) (*wireEditor, string, error) {
 	var inst atomic.Pointer[string]
-	c, err := client.Dial(ctx, r.cfg.url, client.Options{
-		Registry: r.reg, Logger: r.log,
-		OnSent: func(s client.SentOp) {
-			if !s.Resend {
-				r.sent.put(opID{s.Src, s.Seq}, sentOp{time.Now(), inst.Load()})
-			}
-		},
-		OnOp: func(op client.RemoteOp) {
-			s, ok := r.sent.get(opID{op.Src, op.Seq})
-			if !ok {
-				return
-			}
-			d := time.Since(s.at)
-			r.deliver.add(d)
-			if mine := inst.Load(); s.inst != nil && mine != nil && *s.inst != *mine {
-				r.cross.add(d)
-			}
-		},
-	})
+	onSent := func(src string, seq int64) { r.sent.put(opID{src, seq}, sentOp{time.Now(), inst.Load()}) }
+	onOp := func(src string, seq int64) {
+		s, ok := r.sent.get(opID{src, seq})
+		if !ok {
+			return
+		}
+		d := time.Since(s.at)
+		r.deliver.add(d)
+		if mine := inst.Load(); s.inst != nil && mine != nil && *s.inst != *mine {
+			r.cross.add(d)
+		}
+	}
+	w, header, err := dialWire(ctx, r.cfg.url, r.cfg.instanceHeader, onSent, onOp, r.fail)
 	if err != nil {
 		return nil, "", err
 	}
 	name := ""
 	if r.cfg.instanceHeader != "" {
-		name = c.UpgradeHeader(r.cfg.instanceHeader)
+		name = header
 		inst.Store(&name)
 	}
-	return c, name, nil
+	return w, name, nil
 }
 
 // connectEditors opens per editors for each of docs documents and
@@ -220,14 +213,14 @@ func (r *editorRun) connectEditors(ctx context.Context, docs, per int) ([]editor
 		if dials >= 4*n+20 {
 			return out, fmt.Errorf("placing %d editors over %d instances took more than %d connections (seen %v)", n, r.cfg.instances, dials, index)
 		}
-		c, name, err := r.dialEditor(ctx)
+		w, name, err := r.dialEditor(ctx)
 		if err != nil {
 			return out, fmt.Errorf("editor %d: %w", len(out), err)
 		}
 		k := 0
 		if r.cfg.instanceHeader != "" && r.cfg.instances > 1 {
 			if name == "" {
-				c.Close()
+				w.Close()
 				return out, fmt.Errorf("the upgrade response has no %s header", r.cfg.instanceHeader)
 			}
 			var seen bool
@@ -237,15 +230,14 @@ func (r *editorRun) connectEditors(ctx context.Context, docs, per int) ([]editor
 			}
 		}
 		if len(want[k]) == 0 {
-			c.Close()
+			w.Close()
 			continue
 		}
 		i := want[k][0]
 		want[k] = want[k][1:]
-		d := c.Get(r.coll, r.docID(i%docs))
-		slots[i] = editor{c, d, name}
+		slots[i] = editor{w, name}
 		out = append(out, slots[i])
-		if err := d.Subscribe(ctx); err != nil {
+		if err := w.subscribe(ctx, r.coll, r.docID(i%docs)); err != nil {
 			return out, fmt.Errorf("editor %d subscribe: %w", i, err)
 		}
 	}
@@ -256,14 +248,14 @@ func (r *editorRun) connectEditors(ctx context.Context, docs, per int) ([]editor
 // op budget.
 func (r *editorRun) edit(ctx context.Context, e editor, rng *rand.Rand) {
 	for ctx.Err() == nil && time.Now().Before(r.deadline) && r.budget.Add(-1) >= 0 {
-		op, err := r.kind.next(rng, e.doc)
+		op, err := r.kind.next(rng, e.w.Version())
 		if err != nil {
 			r.fail(err)
 			return
 		}
 		sctx, cancel := context.WithDeadline(ctx, r.deadline.Add(10*time.Second))
 		t0 := time.Now()
-		err = e.doc.Submit(sctx, op)
+		err = e.w.Submit(sctx, op)
 		cancel()
 		if err != nil {
 			r.fail(err)

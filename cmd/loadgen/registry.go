@@ -3,8 +3,7 @@ package main
 import (
 	"fmt"
 	"math/rand/v2"
-
-	"github.com/weftdev/weft/internal/client"
+	"strconv"
 
 	"github.com/weftdev/weft/internal/ot"
 	"github.com/weftdev/weft/internal/ot/types"
@@ -14,8 +13,8 @@ import (
 type opKind struct {
 	typeName string
 	initial  any
-	// next returns an edit of d.
-	next func(rng *rand.Rand, d *client.Doc) (any, error)
+	// next returns the JSON of an edit of a document at version v.
+	next func(rng *rand.Rand, v int64) ([]byte, error)
 }
 
 // newRegistry returns the types loadgen may use: the server's own registry
@@ -43,24 +42,24 @@ func kindFor(reg *ot.Registry, name string) (opKind, error) {
 	return k, nil
 }
 
-func json0Increment(*rand.Rand, *client.Doc) (any, error) {
-	return []any{map[string]any{"p": []any{"n"}, "na": 1.0}}, nil
+func json0Increment(*rand.Rand, int64) ([]byte, error) {
+	return []byte(`[{"p":["n"],"na":1}]`), nil
 }
 
 // textInsert inserts one character at a random code point position. The
 // document starts as one newline at version 1 (not empty: sharedb-postgres
 // reads an empty text back as a missing snapshot) and every op loadgen
 // makes inserts exactly one code point, so its length is its version: the
-// position is drawn without reading (and copying) the whole text.
-func textInsert(rng *rand.Rand, d *client.Doc) (any, error) {
-	v, ok := d.Version()
-	if !ok || v < 1 {
-		return nil, fmt.Errorf("text-unicode document %s has no version", d.ID())
+// position is drawn from the version alone.
+func textInsert(rng *rand.Rand, v int64) ([]byte, error) {
+	if v < 1 {
+		return nil, fmt.Errorf("text-unicode document at version %d, want >= 1", v)
 	}
-	pos := rng.IntN(int(v))
-	ch := string(rune('a' + rng.IntN(26)))
+	pos := rng.Int64N(v)
+	ch := byte('a' + rng.IntN(26))
 	if pos == 0 {
-		return []any{ch}, nil
+		return []byte{'[', '"', ch, '"', ']'}, nil
 	}
-	return []any{float64(pos), ch}, nil
+	b := strconv.AppendInt([]byte{'['}, pos, 10)
+	return append(b, ',', '"', ch, '"', ']'), nil
 }

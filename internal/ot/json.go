@@ -79,9 +79,12 @@ func hex4(b []byte, at int) (rune, bool) {
 // []any and map[string]any. It refuses invalid UTF-8, lone surrogates and
 // trailing data, so every string in the result is valid Unicode.
 func Decode(data []byte) (any, error) {
-	var v any
-	if err := Unmarshal(data, &v); err != nil {
-		return nil, err
+	if err := CheckText(data); err != nil {
+		return nil, fmt.Errorf("decode JSON: %w", err)
+	}
+	v, err := decodeTree(data)
+	if err != nil {
+		return nil, fmt.Errorf("decode JSON: %w", err)
 	}
 	return v, nil
 }

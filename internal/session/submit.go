@@ -364,9 +364,11 @@ func (d *document) applyNew(op *ot.Op) *shareErr {
 		if err != nil {
 			return errf(CodeOpBadlyFormed, err.Error())
 		}
-		tree, err := ot.Decode(b)
-		if err != nil {
-			return errf(CodeOpBadlyFormed, err.Error())
+		tree, ok := cloneTree(op.Edit)
+		if !ok {
+			if tree, err = ot.Decode(b); err != nil {
+				return errf(CodeOpBadlyFormed, err.Error())
+			}
 		}
 		nd, e := d.applySized(op.Edit, tree, b)
 		if e != nil {

@@ -5,12 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
-
-	"github.com/weftdev/weft/internal/ot"
 )
 
 // Bucket names of the embedded store's file (layout in doc.go).
@@ -40,21 +39,97 @@ type BoltOptions struct {
 	// LockTimeout bounds the wait for the file's exclusive lock;
 	// zero means DefaultLockTimeout.
 	LockTimeout time.Duration
+
+	// holdIndex (tests only) keeps logged commits out of the bbolt index,
+	// so that a test can leave a log to recover from.
+	holdIndex bool
+	// segmentBytes (tests only) replaces walSegmentBytes when positive.
+	segmentBytes int64
 }
 
-// Bolt is the embedded, durable, single-file Store (bbolt): the default
-// when no database is configured. Every Commit batch is one read-write
-// transaction, fsynced before Commit returns. It is safe for concurrent use
-// by one process; a second process cannot open the same file.
+// Bolt is the embedded, durable, single-file Store: the default when no
+// database is configured. A Commit batch is appended to a commit log as
+// one record and fdatasynced before Commit returns; the bbolt file, which
+// indexes ops, snapshots and heads for reading, is updated behind the log
+// by one goroutine, many logged batches per bbolt transaction, and a log
+// segment is deleted once everything in it is durable in bbolt. OpenBolt
+// replays what the index lacks. It is safe for concurrent use by one
+// process; a second process cannot open the same file.
 type Bolt struct {
 	db     *bolt.DB
 	path   string
 	logger *slog.Logger
+	hold   bool // BoltOptions.holdIndex
+	// segmentBytes is the size past which the log starts a new segment.
+	segmentBytes int64
+
+	// commitMu serialises Commit and WriteSnapshot: their head decisions,
+	// the log appends and wal.
+	commitMu sync.Mutex
+	wal      *walFile
+	nextSeq  uint64
+
+	// mu guards the fields below, shared with the index goroutine and
+	// readers.
+	mu sync.Mutex
+	// pending are the logged records not yet in the index, in order.
+	pending []*pendingRecord
+	// pendingBytes is the log size of pending, for backpressure.
+	pendingBytes int
+	// docs holds, for each document (by head key) with logged changes not
+	// yet in the index, its head including them and the last record's seq.
+	docs map[string]pendingDoc
+	// logged is the seq of the newest logged record; indexed, of the newest
+	// record durable in the index.
+	logged, indexed uint64
+	// indexedCh is closed (and replaced) whenever indexed advances or the
+	// store fails.
+	indexedCh chan struct{}
+	// sealed are full log segments no longer appended to, with the seq of
+	// their last record; deleted once indexed reaches it.
+	sealed []sealedSegment
+	// failed is set when the log or the index could not be written: the
+	// store then refuses commits (what the log holds is recovered at the
+	// next open).
+	failed error
+	closed bool
+
+	kick  chan struct{} // buffered 1: wakes the index goroutine
+	hurry chan struct{} // buffered 1: a reader waits for the index
+	done  chan struct{} // closed by Close
+	idle  chan struct{} // closed when the index goroutine has returned
 }
 
-// OpenBolt opens or creates the store file at path. It fails with an error
-// wrapping ErrLocked if another process holds the file, and refuses files
-// written in another layout.
+type pendingRecord struct {
+	seq     uint64
+	entries []*encodedCommit
+	size    int
+}
+
+type pendingDoc struct {
+	head int64
+	seq  uint64
+}
+
+type sealedSegment struct {
+	seg     walSegment
+	lastSeq uint64
+}
+
+// walSegmentBytes is the size past which the index goroutine starts a new
+// log segment, so that the log's disk use stays bounded.
+const walSegmentBytes = 8 << 20
+
+// maxPendingBytes bounds the logged bytes waiting for the index: Commit
+// waits for the index goroutine beyond it.
+const maxPendingBytes = 64 << 20
+
+// OpenBolt opens or creates the store file at path, replaying into it what
+// its commit log (files path.log.*) holds beyond it. It fails with an error
+// wrapping ErrLocked if another process holds the file, refuses files
+// written in another layout, and refuses a damaged commit log (a torn last
+// record, the trace of a crash during a write that was never acknowledged,
+// is not damage: the log ends before it).
 func OpenBolt(path string, opts BoltOptions, logger *slog.Logger) (*Bolt, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -74,8 +149,86 @@ func OpenBolt(path string, opts BoltOptions, logger *slog.Logger) (*Bolt, error)
 		_ = db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	s := &Bolt{
+		db: db, path: path, logger: logger, hold: opts.holdIndex,
+		docs:      map[string]pendingDoc{},
+		indexedCh: make(chan struct{}),
+		kick:      make(chan struct{}, 1),
+		hurry:     make(chan struct{}, 1),
+		done:      make(chan struct{}),
+		idle:      make(chan struct{}),
+		nextSeq:   1,
+
+		segmentBytes: walSegmentBytes,
+	}
+	if opts.segmentBytes > 0 {
+		s.segmentBytes = opts.segmentBytes
+	}
+	gen, err := s.recover()
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if s.wal, err = createWALSegment(path, gen); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	go s.indexLoop()
 	logger.Info("store opened", "path", path)
-	return &Bolt{db: db, path: path, logger: logger}, nil
+	return s, nil
+}
+
+// recover replays the commit log's records into the index (skipping what
+// it already holds), makes that durable, deletes the replayed segments and
+// returns the generation for the next segment.
+func (s *Bolt) recover() (uint64, error) {
+	segs, err := listWALSegments(s.path)
+	if err != nil {
+		return 0, err
+	}
+	if len(segs) == 0 {
+		return 1, nil
+	}
+	var records, entries, skipped int
+	for _, seg := range segs {
+		scan, err := readWALSegment(seg.path)
+		if err != nil {
+			return 0, err
+		}
+		if scan.tornAt >= 0 {
+			s.logger.Warn("commit log ends in a torn record (a write cut short by a crash, never acknowledged); recovering the records before it",
+				"segment", seg.path, "offset", scan.tornAt, "discarded_bytes", scan.size-scan.tornAt)
+		}
+		err = s.db.Update(func(tx *bolt.Tx) error {
+			b, err := buckets(tx)
+			if err != nil {
+				return err
+			}
+			for _, rec := range scan.records {
+				for i := range rec.entries {
+					applied, err := b.applyEntry(&rec.entries[i], true)
+					if err != nil {
+						return fmt.Errorf("commit log %s record %d: %w", seg.path, rec.seq, err)
+					}
+					entries++
+					if !applied {
+						skipped++
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+		records += len(scan.records)
+	}
+	if err := removeWALSegments(segs); err != nil {
+		return 0, err
+	}
+	s.logger.Info("commit log replayed", "segments", len(segs), "records", records,
+		"entries", entries, "already_indexed", skipped)
+	return segs[len(segs)-1].gen + 1, nil
 }
 
 // initBuckets creates the buckets of a new file and checks the format of
@@ -105,16 +258,6 @@ func initBuckets(tx *bolt.Tx) error {
 	return nil
 }
 
-// Close closes the file, releasing its lock. Calls after the first are
-// no-ops; other methods fail after Close.
-func (s *Bolt) Close() error {
-	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("store: close %s: %w", s.path, err)
-	}
-	s.logger.Info("store closed", "path", s.path)
-	return nil
-}
-
 // boltTx gives a transaction's buckets, all of which initBuckets created.
 type boltTx struct {
 	heads, ops, snaps, times *bolt.Bucket
@@ -133,52 +276,34 @@ func buckets(tx *bolt.Tx) (boltTx, error) {
 	return b, nil
 }
 
-// Commit implements session.Store.Commit. The whole batch is one bbolt
-// read-write transaction and one fsync; on any error nothing of it is
-// written (except when the fsync itself fails, which bbolt reports as an
-// error with the outcome unknown).
-func (s *Bolt) Commit(ctx context.Context, commits []ot.Commit) ([]bool, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("store: commit: %w", err)
-	}
-	enc, err := encodeCommits(commits)
-	if err != nil {
-		return nil, err
-	}
-	results := make([]bool, len(enc))
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		if err := ctx.Err(); err != nil { // cancelled while waiting for the writer lock
-			return fmt.Errorf("store: commit: %w", err)
-		}
-		b, err := buckets(tx)
-		if err != nil {
-			return err
-		}
-		for i := range enc {
-			if results[i], err = b.commit(&enc[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return results, nil
-}
-
-// commit applies one commit inside the batch's transaction.
-func (b boltTx) commit(e *encodedCommit) (bool, error) {
+// applyEntry writes one logged entry (a document's ops, or a snapshot
+// alone) into the index. Logged ops always continue the index's head, except
+// in replay, where an entry the index already holds (it was indexed before
+// the crash, its segment not yet deleted) is skipped, reported by false.
+// Anything else means the log and the index disagree: an error.
+func (b boltTx) applyEntry(e *encodedCommit, replay bool) (bool, error) {
 	hk := headKey(e.collection, e.id)
 	h, err := decodeHeadValue(b.heads.Get(hk))
 	if err != nil {
 		return false, fmt.Errorf("store: head %q/%q (key %x): %w", e.collection, e.id, hk, err)
 	}
-	ok, err := appendOutcome(e, h.head)
-	if !ok || err != nil {
-		return false, err
-	}
 	prefix := docPrefix(e.collection, e.id)
+	if len(e.ops) == 0 {
+		if e.snapVersion > h.head {
+			return false, fmt.Errorf("store: logged snapshot %q/%q v%d beyond the indexed head v%d", e.collection, e.id, e.snapVersion, h.head)
+		}
+		if err := b.snaps.Put(versionKey(prefix, e.snapVersion), e.snap); err != nil {
+			return false, fmt.Errorf("store: put snapshot %q/%q v%d: %w", e.collection, e.id, e.snapVersion, err)
+		}
+		return true, nil
+	}
+	last := e.first + int64(len(e.ops))
+	switch {
+	case replay && last <= h.head:
+		return false, nil
+	case e.first != h.head:
+		return false, fmt.Errorf("store: logged ops %q/%q v%d..v%d do not continue the indexed head v%d", e.collection, e.id, e.first, last-1, h.head)
+	}
 	for j, rec := range e.ops {
 		v := e.first + int64(j)
 		if err := b.ops.Put(versionKey(prefix, v), rec); err != nil {
@@ -191,7 +316,7 @@ func (b boltTx) commit(e *encodedCommit) (bool, error) {
 			}
 		}
 	}
-	h.head = e.first + int64(len(e.ops))
+	h.head = last
 	if err := b.heads.Put(hk, h.encode()); err != nil {
 		return false, fmt.Errorf("store: put head %q/%q: %w", e.collection, e.id, err)
 	}
@@ -203,39 +328,17 @@ func (b boltTx) commit(e *encodedCommit) (bool, error) {
 	return true, nil
 }
 
-// WriteSnapshot implements session.Store.WriteSnapshot. A snapshot beyond
-// the document's head is refused with an error.
-func (s *Bolt) WriteSnapshot(ctx context.Context, collection, id string, snap ot.Snapshot) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("store: write snapshot %q/%q: %w", collection, id, err)
-	}
-	rec, err := checkSnapshot(collection, id, snap)
-	if err != nil {
-		return fmt.Errorf("store: write snapshot %q/%q: %w", collection, id, err)
-	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		b, err := buckets(tx)
-		if err != nil {
-			return err
-		}
-		hk := headKey(collection, id)
-		h, err := decodeHeadValue(b.heads.Get(hk))
-		if err != nil {
-			return fmt.Errorf("store: head %q/%q (key %x): %w", collection, id, hk, err)
-		}
-		if snap.Version > h.head {
-			return fmt.Errorf("store: write snapshot %q/%q v%d: %w: head is v%d", collection, id, snap.Version, ErrInvalid, h.head)
-		}
-		if err := b.snaps.Put(versionKey(docPrefix(collection, id), snap.Version), rec); err != nil {
-			return fmt.Errorf("store: write snapshot %q/%q v%d: %w", collection, id, snap.Version, err)
-		}
-		return nil
-	})
-}
-
-// Ping checks that the file is open and readable (for health checks).
+// Ping checks that the store still takes commits (its commit log and index
+// have not failed) and that the file is open and readable (for health
+// checks).
 func (s *Bolt) Ping(context.Context) error {
-	err := s.db.View(func(tx *bolt.Tx) error {
+	s.mu.Lock()
+	err := s.usableLocked()
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketMeta) == nil {
 			return errors.New("no meta bucket")
 		}

@@ -29,6 +29,9 @@ func (s *Bolt) Ops(ctx context.Context, collection, id string, from, to int64) (
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("store: ops %q/%q: %w", collection, id, err)
 	}
+	if err := s.waitIndexed(ctx, string(headKey(collection, id))); err != nil {
+		return nil, fmt.Errorf("store: ops %q/%q: %w", collection, id, err)
+	}
 	from = max(from, 0)
 	if to < 0 {
 		to = math.MaxInt64
@@ -81,6 +84,9 @@ func (s *Bolt) Snapshot(ctx context.Context, collection, id string, atMost int64
 	if err := ctx.Err(); err != nil {
 		return ot.Snapshot{}, fmt.Errorf("store: snapshot %q/%q: %w", collection, id, err)
 	}
+	if err := s.waitIndexed(ctx, string(headKey(collection, id))); err != nil {
+		return ot.Snapshot{}, fmt.Errorf("store: snapshot %q/%q: %w", collection, id, err)
+	}
 	if atMost < 0 {
 		atMost = math.MaxInt64
 	}
@@ -130,6 +136,9 @@ func (s *Bolt) Head(ctx context.Context, collection, id string) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("store: head %q/%q: %w", collection, id, err)
 	}
+	if err := s.waitIndexed(ctx, string(headKey(collection, id))); err != nil {
+		return 0, fmt.Errorf("store: head %q/%q: %w", collection, id, err)
+	}
 	h, err := s.head(collection, id)
 	return h.head, err
 }
@@ -152,6 +161,9 @@ func (s *Bolt) head(collection, id string) (headValue, error) {
 // head when there is none (see doc.go on clock steps).
 func (s *Bolt) VersionAt(ctx context.Context, collection, id string, ts int64) (int64, error) {
 	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("store: version at %q/%q: %w", collection, id, err)
+	}
+	if err := s.waitIndexed(ctx, string(headKey(collection, id))); err != nil {
 		return 0, fmt.Errorf("store: version at %q/%q: %w", collection, id, err)
 	}
 	prefix := docPrefix(collection, id)
@@ -188,6 +200,9 @@ func (s *Bolt) VersionAt(ctx context.Context, collection, id string, ts int64) (
 // which sort by id.
 func (s *Bolt) List(ctx context.Context, collection, after string, limit int) ([]string, error) {
 	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("store: list %q: %w", collection, err)
+	}
+	if err := s.waitIndexed(ctx, ""); err != nil {
 		return nil, fmt.Errorf("store: list %q: %w", collection, err)
 	}
 	ids := []string{}

@@ -5,8 +5,9 @@
 //
 // # Backends
 //
-//   - Bolt (OpenBolt) is the embedded default: one file, pure Go (bbolt),
-//     durable across restarts, for a single instance. It takes an exclusive
+//   - Bolt (OpenBolt) is the embedded default: a commit log plus one
+//     bbolt file as its index, pure Go, durable across restarts and
+//     crashes, for a single instance. It takes an exclusive
 //     lock on its file, so a second process (or a second open) fails with
 //     ErrLocked: several instances need Postgres.
 //   - Memory (NewMemory) is for tests. It keeps the same encoded records as
@@ -27,7 +28,8 @@
 //     create/edit/delete, a create without a type, a snapshot not at the
 //     version after the last op, an empty or over-long name) are errors
 //     wrapping ErrInvalid. Any error means nothing of the batch was written,
-//     with one exception: a Bolt fsync failure, whose outcome is unknown.
+//     with one exception: a failed Bolt log write or flush, whose outcome
+//     is unknown.
 //   - WriteSnapshot refuses a version beyond the document's head.
 //   - VersionAt(ts) is the version before the first op stamped after ts.
 //     That is "the number of ops with Ts <= ts" whenever op timestamps never
@@ -44,12 +46,33 @@
 //
 // # Durability (Bolt)
 //
-// Commit and WriteSnapshot return only after their bbolt read-write
-// transaction is committed and fsynced (bbolt's default; Weft never turns
-// it off). A whole Commit batch, across documents, is one transaction and
-// one fsync: batching is what makes the durable path fast (group commit),
-// so callers should hand Commit every op that is ready. Readers use
-// read-only transactions and never wait for writers.
+// Commit returns only after the batch is on disk in the commit log: the
+// winning commits of one Commit call (a group commit, across documents)
+// are one checksummed, length-prefixed record, appended to the current log
+// segment (files <store file>.log.<generation>) with one write and one
+// fdatasync. The bbolt file is the index readers use: one goroutine
+// applies logged records to it behind the log, all that gathered in a
+// quarter second (at once when a reader waits) in one bbolt transaction
+// (bbolt's own fsyncs, never turned off), and deletes a segment once all
+// its records are durable there. Commits decide against
+// the heads the log holds beyond the index, and a read of a document with
+// logged records not yet indexed waits for the index to take them, so
+// every read sees every commit that returned before it began; documents
+// with nothing pending are read at once, and readers never block
+// committers. WriteSnapshot goes through the log the same way.
+//
+// OpenBolt replays the log into the index (records the index already
+// holds, from a crash after indexing but before the segment was deleted,
+// are skipped), makes that durable and deletes the segments. A damaged
+// record that ends the log (its declared extent reaches the end of the
+// file, or only zeros follow) is the torn trace of a write that never
+// completed, so never acknowledged: recovery keeps every record before it.
+// Damage with data after it, or logged ops that do not continue the
+// index's head, is an error naming the file and offset; nothing is
+// skipped silently. A failed log write or fdatasync leaves its batch's
+// outcome unknown; the store then refuses commits until reopened.
+// Batching is what makes the durable path fast, so callers should hand
+// Commit every op that is ready.
 //
 // # Postgres
 //
