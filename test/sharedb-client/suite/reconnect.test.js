@@ -96,13 +96,21 @@ test('killing sockets mid-flight loses no op and applies none twice', async (t) 
   for (let round = 0; round < ROUNDS; round++) {
     const victim = r.pick(clients);
     const disarm = armKill(victim, r.pick(['after-send', 'after-receive']), () => kills++);
+    const victimAcks = [];
     for (let c = 0; c < clients.length; c++) {
       for (let k = 0; k < TYPES.length; k++) {
         const doc = all[c][k];
         assert.ok(doc.type, TYPES[k].name + ' k' + c + ' lost its document mid-run (a hard rollback after a server error)');
-        acks.push(docs.submit(doc, TYPES[k].append(doc, '<k' + c + '-' + TYPES[k].id + round + '>')));
+        const ack = docs.submit(doc, TYPES[k].append(doc, '<k' + c + '-' + TYPES[k].id + round + '>'));
+        acks.push(ack);
+        if (clients[c] === victim) victimAcks.push(ack);
       }
     }
+    // The victim's ops of this round are sent and acknowledged while the
+    // kill is armed, so a connected victim is always killed mid-flight
+    // (on the send of one of them, or on the receipt of an ack), however
+    // fast the server answers.
+    await Promise.all(victimAcks);
     await ping(observer);
     disarm();
   }
