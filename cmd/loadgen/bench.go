@@ -149,13 +149,7 @@ func benchRun(ctx context.Context, bc benchConfig, sc string, tg target, seed ui
 // fields).
 func median(runs []result) result {
 	m := runs[0]
-	pick := func(get func(result) float64) float64 {
-		v := make([]float64, len(runs))
-		for i, r := range runs {
-			v[i] = get(r)
-		}
-		return medianOf(v)
-	}
+	pick := func(get func(result) float64) float64 { return medianBy(runs, get) }
 	m.OpsPerSec = pick(func(r result) float64 { return r.OpsPerSec })
 	m.AckP50Ms = pick(func(r result) float64 { return r.AckP50Ms })
 	m.AckP99Ms = pick(func(r result) float64 { return r.AckP99Ms })
@@ -174,6 +168,15 @@ func median(runs []result) result {
 
 // medianOf returns the median of v (the upper one of an even count),
 // sorting v.
+// medianBy is the median of get over the runs.
+func medianBy[T any](runs []T, get func(T) float64) float64 {
+	v := make([]float64, len(runs))
+	for i, r := range runs {
+		v[i] = get(r)
+	}
+	return medianOf(v)
+}
+
 func medianOf(v []float64) float64 {
 	slices.Sort(v)
 	return v[len(v)/2]

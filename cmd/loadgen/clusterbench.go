@@ -296,13 +296,7 @@ func clusterMedian(runs []clusterRun) clusterRun {
 	}
 	m := runs[0]
 	m.result = median(res)
-	pick := func(get func(clusterRun) float64) float64 {
-		v := make([]float64, len(runs))
-		for i, r := range runs {
-			v[i] = get(r)
-		}
-		return medianOf(v)
-	}
+	pick := func(get func(clusterRun) float64) float64 { return medianBy(runs, get) }
 	m.CrossP50Ms = pick(func(r clusterRun) float64 { return r.CrossP50Ms })
 	m.CrossP99Ms = pick(func(r clusterRun) float64 { return r.CrossP99Ms })
 	m.OpsPerCommit = pick(func(r clusterRun) float64 { return r.OpsPerCommit })
