@@ -196,25 +196,14 @@ func TestRestartKeepsAcknowledgedOps(t *testing.T) {
 	if err := doc.Create(ctx, "text-unicode", ""); err != nil {
 		t.Fatal(err)
 	}
-	var want strings.Builder
-	for i := range 50 {
-		s := fmt.Sprintf("%d😀,", i)
-		op := []any{s}
-		if n := len([]rune(want.String())); n > 0 {
-			op = []any{float64(n), s}
-		}
-		if err := doc.Submit(ctx, op); err != nil {
-			t.Fatalf("submit %d: %v", i, err)
-		}
-		want.WriteString(s)
-	}
+	want := appendNumbered(ctx, t, doc, 50, "%d😀,")
 	c.Close()
 	p.stop(t)
 
 	p2 := startBinary(t, dir)
 	code, body := httpGet(t, "http://"+p2.addr+"/api/v1/docs/notes/durable?format=text")
-	if code != 200 || body != want.String() {
-		t.Fatalf("after restart: %d %q, want %q", code, body, want.String())
+	if code != 200 || body != want {
+		t.Fatalf("after restart: %d %q, want %q", code, body, want)
 	}
 	code, body = httpGet(t, "http://"+p2.addr+"/api/v1/docs/notes/durable")
 	if code != 200 || !strings.Contains(body, `"v":51`) {
@@ -240,18 +229,7 @@ func TestKilledServerKeepsAcknowledgedOps(t *testing.T) {
 	if err := doc.Create(ctx, "text-unicode", ""); err != nil {
 		t.Fatal(err)
 	}
-	var want strings.Builder
-	for i := range 40 {
-		s := fmt.Sprintf("%d€,", i)
-		op := []any{s}
-		if n := len([]rune(want.String())); n > 0 {
-			op = []any{float64(n), s}
-		}
-		if err := doc.Submit(ctx, op); err != nil {
-			t.Fatalf("submit %d: %v", i, err)
-		}
-		want.WriteString(s)
-	}
+	want := appendNumbered(ctx, t, doc, 40, "%d€,")
 	if err := p.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -261,8 +239,8 @@ func TestKilledServerKeepsAcknowledgedOps(t *testing.T) {
 
 	p2 := startBinary(t, dir)
 	base := "http://" + p2.addr + "/api/v1/docs/notes/killed"
-	if code, body := httpGet(t, base+"?format=text"); code != 200 || body != want.String() {
-		t.Fatalf("after SIGKILL and restart: %d %q, want %q", code, body, want.String())
+	if code, body := httpGet(t, base+"?format=text"); code != 200 || body != want {
+		t.Fatalf("after SIGKILL and restart: %d %q, want %q", code, body, want)
 	}
 	c2, err := client.Dial(ctx, "ws://"+p2.addr+"/ws", client.Options{Registry: types.Registry()})
 	if err != nil {
@@ -324,4 +302,23 @@ func TestSharedbClientSuite(t *testing.T) {
 	if !strings.Contains(string(out), "# fail 0") {
 		t.Fatalf("sharedb client suite did not report its results:\n%s", out)
 	}
+}
+
+// appendNumbered appends n pieces fmt.Sprintf(format, i) to a text-unicode
+// document, one acknowledged op each, and returns the text they make.
+func appendNumbered(ctx context.Context, t *testing.T, doc *client.Doc, n int, format string) string {
+	t.Helper()
+	var want strings.Builder
+	for i := range n {
+		s := fmt.Sprintf(format, i)
+		op := []any{s}
+		if n := len([]rune(want.String())); n > 0 {
+			op = []any{float64(n), s}
+		}
+		if err := doc.Submit(ctx, op); err != nil {
+			t.Fatalf("submit %d: %v", i, err)
+		}
+		want.WriteString(s)
+	}
+	return want.String()
 }
