@@ -44,16 +44,21 @@ ORDER BY w.collection, w.doc_id FOR UPDATE OF w`
 	// lockDocsDups lists which of the batch's (collection, id, src, seq)
 	// the logs already hold. It runs after lockDocsHead, so its snapshot
 	// includes every op committed before the locks were granted, and no
-	// other writer can add one while they are held.
+	// other writer can add one while they are held. The scalar subquery
+	// (which Postgres does not turn into a join) probes the unique index
+	// weft_ops_src_seq once per pair whatever the table's statistics say.
 	lockDocsDups = `SELECT t.c, t.d, t.src, t.seq
 FROM unnest($1::bytea[], $2::bytea[], $3::bytea[], $4::bigint[]) AS t(c, d, src, seq)
-WHERE EXISTS (SELECT 1 FROM weft_ops AS o
-	WHERE o.collection = t.c AND o.doc_id = t.d AND o.src = t.src AND o.seq = t.seq)`
+WHERE (SELECT true FROM weft_ops AS o
+	WHERE o.collection = t.c AND o.doc_id = t.d AND o.src = t.src AND o.seq = t.seq AND o.src IS NOT NULL)`
 	// readOpsRanges reads, for each element n of the arrays, the ops of
 	// document (c, d) with lo <= version < hi, ordered by n then version.
+	// OFFSET 0 keeps the subquery a per-document range scan of the primary
+	// key, whatever the table's statistics say.
 	readOpsRanges = `SELECT t.n, o.version, o.op
 FROM unnest($1::bytea[], $2::bytea[], $3::bigint[], $4::bigint[]) WITH ORDINALITY AS t(c, d, lo, hi, n)
-JOIN weft_ops AS o ON o.collection = t.c AND o.doc_id = t.d AND o.version >= t.lo AND o.version < t.hi
+CROSS JOIN LATERAL (SELECT version, op FROM weft_ops
+	WHERE collection = t.c AND doc_id = t.d AND version >= t.lo AND version < t.hi ORDER BY version OFFSET 0) AS o
 ORDER BY t.n, o.version`
 	writeOps = `INSERT INTO weft_ops (collection, doc_id, version, src, seq, ts, cts, op)
 SELECT c, d, v, src, seq, ts, cts, op::json
