@@ -57,6 +57,17 @@ func OpenPostgres(ctx context.Context, url string, opts PostgresOptions, logger 
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
 	}
+	// Commit's statements take arrays (one element per document or op of
+	// a batch). Left to choose, Postgres replans them at every execution
+	// for small batches (the array's length makes a custom plan look
+	// cheaper), which costs more CPU than running them; their generic
+	// plans (index probes per element once the tables are analysed) serve
+	// every batch size. Weft's other statements are single-key lookups,
+	// whose generic and custom plans are the same. A plan_cache_mode set
+	// in the URL wins.
+	if _, set := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !set {
+		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
+	}
 	if !opts.SkipMigrations {
 		if err := Migrate(ctx, url, logger); err != nil {
 			return nil, err

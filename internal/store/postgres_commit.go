@@ -20,30 +20,56 @@ import (
 // failure, a duplicate (src, seq) committed by another writer meanwhile).
 const commitAttempts = 4
 
-// SQL of a commit, in the order a batch runs it. lockDoc* run for every
-// document of the batch, in (collection, id) order so that concurrent
-// batches lock head rows in one order and cannot deadlock; write* run for
-// the commits that won. Each statement names one document.
+// SQL of a commit, in the order a batch runs it. Each statement covers
+// every document of the batch at once, its arguments being parallel arrays
+// (one element per document, or per op, or per snapshot), so that a batch
+// sends the same handful of statements whatever its size. The lock*
+// statements run for every document of the batch; the write* statements
+// for the commits that won.
 const (
-	// lockDocCreate makes sure the head row exists, so that the next
-	// statement can lock it even for a document never written.
-	lockDocCreate = `INSERT INTO weft_docs (collection, doc_id, head, max_ts) VALUES ($1, $2, 0, 0)
+	// lockDocsCreate makes sure every head row exists, so that the next
+	// statement can lock it even for a document never written. Rows are
+	// inserted in (collection, id) order, the order in which every batch
+	// also locks them.
+	lockDocsCreate = `INSERT INTO weft_docs (collection, doc_id, head, max_ts)
+SELECT c, d, 0, 0 FROM unnest($1::bytea[], $2::bytea[]) AS t(c, d) ORDER BY c, d
 ON CONFLICT (collection, doc_id) DO NOTHING`
-	// lockDocHead locks the head row until the transaction ends and reads
-	// its current (latest committed) values.
-	lockDocHead = `SELECT head, max_ts FROM weft_docs WHERE collection = $1 AND doc_id = $2 FOR UPDATE`
-	// lockDocDups lists which of the batch's (src, seq) pairs the
-	// document's log already holds. It runs after lockDocHead, so its
-	// snapshot includes every op committed before the lock was granted,
-	// and no other writer can add one while the lock is held.
-	lockDocDups = `SELECT src, seq FROM weft_ops WHERE collection = $1 AND doc_id = $2
-AND (src, seq) IN (SELECT * FROM unnest($3::bytea[], $4::bigint[]))`
+	// lockDocsHead locks the head rows until the transaction ends, in
+	// (collection, id) order (ORDER BY runs before the rows are locked), so
+	// that concurrent batches cannot deadlock, and reads their current
+	// (latest committed) values.
+	lockDocsHead = `SELECT w.collection, w.doc_id, w.head, w.max_ts
+FROM weft_docs AS w JOIN unnest($1::bytea[], $2::bytea[]) AS t(c, d) ON w.collection = t.c AND w.doc_id = t.d
+ORDER BY w.collection, w.doc_id FOR UPDATE OF w`
+	// lockDocsDups lists which of the batch's (collection, id, src, seq)
+	// the logs already hold. It runs after lockDocsHead, so its snapshot
+	// includes every op committed before the locks were granted, and no
+	// other writer can add one while they are held. The scalar subquery
+	// (which Postgres does not turn into a join) probes the unique index
+	// weft_ops_src_seq once per pair whatever the table's statistics say.
+	lockDocsDups = `SELECT t.c, t.d, t.src, t.seq
+FROM unnest($1::bytea[], $2::bytea[], $3::bytea[], $4::bigint[]) AS t(c, d, src, seq)
+WHERE (SELECT true FROM weft_ops AS o
+	WHERE o.collection = t.c AND o.doc_id = t.d AND o.src = t.src AND o.seq = t.seq AND o.src IS NOT NULL)`
+	// readOpsRanges reads, for each element n of the arrays, the ops of
+	// document (c, d) with lo <= version < hi, ordered by n then version.
+	// OFFSET 0 keeps the subquery a per-document range scan of the primary
+	// key, whatever the table's statistics say.
+	readOpsRanges = `SELECT t.n, o.version, o.op
+FROM unnest($1::bytea[], $2::bytea[], $3::bigint[], $4::bigint[]) WITH ORDINALITY AS t(c, d, lo, hi, n)
+CROSS JOIN LATERAL (SELECT version, op FROM weft_ops
+	WHERE collection = t.c AND doc_id = t.d AND version >= t.lo AND version < t.hi ORDER BY version OFFSET 0) AS o
+ORDER BY t.n, o.version`
 	writeOps = `INSERT INTO weft_ops (collection, doc_id, version, src, seq, ts, cts, op)
-SELECT $1, $2, v, src, seq, ts, cts, op::json
-FROM unnest($3::bigint[], $4::bytea[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[]) AS t(v, src, seq, ts, cts, op)`
-	writeHead = `UPDATE weft_docs SET head = $3, max_ts = $4 WHERE collection = $1 AND doc_id = $2`
-	writeSnap = `INSERT INTO weft_snapshots (collection, doc_id, version, snapshot) VALUES ($1, $2, $3, $4::text::json)
+SELECT c, d, v, src, seq, ts, cts, op::json
+FROM unnest($1::bytea[], $2::bytea[], $3::bigint[], $4::bytea[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[])
+	AS t(c, d, v, src, seq, ts, cts, op)`
+	writeSnaps = `INSERT INTO weft_snapshots (collection, doc_id, version, snapshot)
+SELECT c, d, v, s::json FROM unnest($1::bytea[], $2::bytea[], $3::bigint[], $4::text[]) AS t(c, d, v, s)
 ON CONFLICT (collection, doc_id, version) DO UPDATE SET snapshot = EXCLUDED.snapshot`
+	writeHeads = `UPDATE weft_docs AS w SET head = t.head, max_ts = t.max_ts
+FROM unnest($1::bytea[], $2::bytea[], $3::bigint[], $4::bigint[]) AS t(c, d, head, max_ts)
+WHERE w.collection = t.c AND w.doc_id = t.d`
 )
 
 // docKey names one document of a batch.
@@ -141,10 +167,11 @@ func commitPairs(commits []ot.Commit) ([][]srcSeq, error) {
 
 // commitOnce runs the batch in one transaction, in two round trips: BEGIN
 // and the locks in one pipeline, then the writes and COMMIT in another (so
-// the head rows stay locked for one round trip and the WAL flush). A batch
-// in which no commit won is rolled back instead: it wrote nothing, and a
-// rollback does not wait for a WAL flush. retry reports an error after
-// which a rerun may succeed (nothing was written).
+// the head rows stay locked for one round trip and the WAL flush). Each
+// round trip sends a fixed number of statements, each covering all the
+// batch's documents. A batch in which no commit won is rolled back instead:
+// it wrote nothing, and a rollback does not wait for a WAL flush. retry
+// reports an error after which a rerun may succeed (nothing was written).
 func (p *Postgres) commitOnce(ctx context.Context, commits []ot.Commit, enc []encodedCommit, pairs [][]srcSeq) (results []bool, retry bool, err error) {
 	conn, err := p.pool.Acquire(ctx)
 	if err != nil {
@@ -166,11 +193,11 @@ func (p *Postgres) commitOnce(ctx context.Context, commits []ot.Commit, enc []en
 			d.readFrom = enc[i].first
 		}
 	}
-	if err := lockDocs(ctx, conn, docs); err != nil {
+	if err := lockDocs(ctx, conn, docs, byKey); err != nil {
 		return nil, retryable(err), err
 	}
 	results = make([]bool, len(enc))
-	b := &pgx.Batch{}
+	var w pgWrites
 	var lost []int // commits that lost the race and may rebase
 	for i := range enc {
 		e := &enc[i]
@@ -186,26 +213,35 @@ func (p *Postgres) commitOnce(ctx context.Context, commits []ot.Commit, enc []en
 		}
 		if ok {
 			results[i] = true
-			d.queueWrite(b, e, commits[i].Ops, pairs[i])
+			d.queueWrite(&w, e, commits[i].Ops, pairs[i])
 		} else if commits[i].Rebase != nil && !held && e.first < d.head {
 			lost = append(lost, i)
 		}
 	}
-	if err := p.rebaseLost(ctx, conn, b, commits, enc, byKey, lost, results); err != nil {
+	if err := p.rebaseLost(ctx, conn, &w, commits, enc, byKey, lost, results); err != nil {
 		return nil, retryable(err), err
 	}
-	if b.Len() == 0 {
+	if len(w.opV) == 0 {
 		inTx = false
 		if _, err := conn.Exec(ctx, "ROLLBACK"); err != nil {
 			return nil, false, fmt.Errorf("store: commit: rollback: %w", err)
 		}
 		return results, false, nil
 	}
+	b := &pgx.Batch{}
+	b.Queue(writeOps, w.opColl, w.opID, w.opV, w.opSrc, w.opSeq, w.opTs, w.opCts, w.opBody)
+	if len(w.snapV) > 0 {
+		b.Queue(writeSnaps, w.snapColl, w.snapID, w.snapV, w.snapBody)
+	}
+	var hc, hid [][]byte
+	var heads, maxTs []int64
 	for _, d := range docs {
 		if d.wrote {
-			b.Queue(writeHead, []byte(d.key.collection), []byte(d.key.id), d.head, d.maxTs)
+			hc, hid = append(hc, []byte(d.key.collection)), append(hid, []byte(d.key.id))
+			heads, maxTs = append(heads, d.head), append(maxTs, d.maxTs)
 		}
 	}
+	b.Queue(writeHeads, hc, hid, heads, maxTs)
 	b.Queue("COMMIT")
 	if err := conn.SendBatch(ctx, b).Close(); err != nil {
 		// A statement Postgres refused aborts the transaction before the
@@ -221,19 +257,65 @@ func (p *Postgres) commitOnce(ctx context.Context, commits []ot.Commit, enc []en
 	return results, false, nil
 }
 
+// pgWrites gathers a batch's winning ops and snapshots as the columns of
+// writeOps and writeSnaps.
+type pgWrites struct {
+	opColl, opID, opSrc     [][]byte
+	opV, opSeq, opTs, opCts []int64
+	opBody                  []string
+	snapColl, snapID        [][]byte
+	snapV                   []int64
+	snapBody                []string
+}
+
+// opRange asks readOpsRanges for one document's ops with lo <= version < hi.
+type opRange struct {
+	key    docKey
+	lo, hi int64
+}
+
+// queueReadRanges queues one readOpsRanges statement for all of ranges; its
+// callback stores the ops of ranges[i] in out[i], refusing a log with a
+// hole. out must have len(ranges) elements.
+func queueReadRanges(b *pgx.Batch, ranges []opRange, out [][]ot.Op) {
+	cs, ids := make([][]byte, len(ranges)), make([][]byte, len(ranges))
+	los, his := make([]int64, len(ranges)), make([]int64, len(ranges))
+	for i, r := range ranges {
+		cs[i], ids[i], los[i], his[i] = []byte(r.key.collection), []byte(r.key.id), r.lo, r.hi
+	}
+	b.Queue(readOpsRanges, cs, ids, los, his).Query(func(rows pgx.Rows) error {
+		var n, v int64
+		var body []byte
+		_, err := pgx.ForEachRow(rows, []any{&n, &v, &body}, func() error {
+			if n < 1 || n > int64(len(ranges)) {
+				return fmt.Errorf("read ops: row for range %d of %d", n, len(ranges))
+			}
+			r := &ranges[n-1]
+			op, err := decodeLogOp(v, body, r.lo+int64(len(out[n-1])))
+			if err != nil {
+				return fmt.Errorf("read ops %q/%q: %w", r.key.collection, r.key.id, err)
+			}
+			out[n-1] = append(out[n-1], op)
+			return nil
+		})
+		return err
+	})
+}
+
 // rebaseLost gives each commit of lost (which lost the race, carries a
 // Rebase and no op already in the log) the ops committed since its first
 // version (read with the locks, or else in one more round trip under
-// them), and queues the
-// commit its Rebase returns. A document that an earlier commit of the
-// batch wrote is left lost (its new ops are not in the log yet).
-func (p *Postgres) rebaseLost(ctx context.Context, conn *pgxpool.Conn, b *pgx.Batch, commits []ot.Commit, enc []encodedCommit, byKey map[docKey]*pgDoc, lost []int, results []bool) error {
+// them, one statement for all such commits), and adds the commit its
+// Rebase returns to w. A document that an earlier commit of the batch
+// wrote is left lost (its new ops are not in the log yet).
+func (p *Postgres) rebaseLost(ctx context.Context, conn *pgxpool.Conn, w *pgWrites, commits []ot.Commit, enc []encodedCommit, byKey map[docKey]*pgDoc, lost []int, results []bool) error {
 	lost = slices.DeleteFunc(lost, func(i int) bool { return byKey[docKey{enc[i].collection, enc[i].id}].wrote })
 	if len(lost) == 0 {
 		return nil
 	}
 	missed := make([][]ot.Op, len(lost))
-	rb := &pgx.Batch{}
+	var ranges []opRange
+	var unread []int // indexes into missed of the ranges to read
 	for j, i := range lost {
 		e := &enc[i]
 		d := byKey[docKey{e.collection, e.id}]
@@ -241,15 +323,18 @@ func (p *Postgres) rebaseLost(ctx context.Context, conn *pgxpool.Conn, b *pgx.Ba
 			missed[j] = d.since // read with the lock
 			continue
 		}
-		rb.Queue(readOpsRange, []byte(e.collection), []byte(e.id), e.first, d.head).Query(func(rows pgx.Rows) error {
-			ops, err := scanOps(rows, e.first)
-			missed[j] = ops
-			return err
-		})
+		ranges = append(ranges, opRange{d.key, e.first, d.head})
+		unread = append(unread, j)
 	}
-	if rb.Len() > 0 {
+	if len(ranges) > 0 {
+		out := make([][]ot.Op, len(ranges))
+		rb := &pgx.Batch{}
+		queueReadRanges(rb, ranges, out)
 		if err := conn.SendBatch(ctx, rb).Close(); err != nil {
 			return fmt.Errorf("store: commit: read the ops a lost commit missed: %w", err)
+		}
+		for k, j := range unread {
+			missed[j] = out[k]
 		}
 	}
 	for j, i := range lost {
@@ -277,7 +362,7 @@ func (p *Postgres) rebaseLost(ctx context.Context, conn *pgxpool.Conn, b *pgx.Ba
 			continue // still behind, or now a duplicate: lost
 		}
 		results[i] = true
-		d.queueWrite(b, &ne, next.Ops, np[0])
+		d.queueWrite(w, &ne, next.Ops, np[0])
 	}
 	return nil
 }
@@ -305,43 +390,77 @@ func batchDocs(enc []encodedCommit, pairs [][]srcSeq) ([]*pgDoc, map[docKey]*pgD
 }
 
 // lockDocs begins the transaction, locks every document's head row, in
-// order, and reads its head and the (src, seq) pairs its log already holds,
-// in one round trip.
-func lockDocs(ctx context.Context, conn *pgxpool.Conn, docs []*pgDoc) error {
+// order, and reads its head, the (src, seq) pairs its log already holds
+// and (for a document with readFrom set) its ops from readFrom on, in one
+// round trip of at most five statements.
+func lockDocs(ctx context.Context, conn *pgxpool.Conn, docs []*pgDoc, byKey map[docKey]*pgDoc) error {
+	cs, ids := make([][]byte, len(docs)), make([][]byte, len(docs))
+	var dupC, dupID, dupSrc [][]byte
+	var dupSeq []int64
+	var ranges []opRange
+	var reading []*pgDoc
+	for i, d := range docs {
+		cs[i], ids[i] = []byte(d.key.collection), []byte(d.key.id)
+		for _, k := range d.pairs {
+			dupC, dupID = append(dupC, cs[i]), append(dupID, ids[i])
+			dupSrc, dupSeq = append(dupSrc, []byte(k.src)), append(dupSeq, k.seq)
+		}
+		if d.readFrom >= 0 {
+			ranges = append(ranges, opRange{d.key, d.readFrom, math.MaxInt64})
+			reading = append(reading, d)
+		}
+	}
+	lookup := func(c, id []byte) (*pgDoc, error) {
+		d := byKey[docKey{string(c), string(id)}]
+		if d == nil {
+			return nil, fmt.Errorf("row for %q/%q, which the batch does not hold", c, id)
+		}
+		return d, nil
+	}
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
-	for _, d := range docs {
-		c, id := []byte(d.key.collection), []byte(d.key.id)
-		b.Queue(lockDocCreate, c, id)
-		b.Queue(lockDocHead, c, id).QueryRow(func(row pgx.Row) error {
-			return row.Scan(&d.head, &d.maxTs)
-		})
-		if d.readFrom >= 0 {
-			b.Queue(readOpsRange, c, id, d.readFrom, int64(math.MaxInt64)).Query(func(rows pgx.Rows) error {
-				var err error
-				d.since, err = scanOps(rows, d.readFrom)
+	b.Queue(lockDocsCreate, cs, ids)
+	b.Queue(lockDocsHead, cs, ids).Query(func(rows pgx.Rows) error {
+		var c, id []byte
+		var head, maxTs int64
+		n, err := pgx.ForEachRow(rows, []any{&c, &id, &head, &maxTs}, func() error {
+			d, err := lookup(c, id)
+			if err != nil {
 				return err
-			})
+			}
+			d.head, d.maxTs = head, maxTs
+			return nil
+		})
+		if err == nil && n.RowsAffected() != int64(len(docs)) {
+			err = fmt.Errorf("locked %d head rows, want %d", n.RowsAffected(), len(docs))
 		}
-		if len(d.pairs) == 0 {
-			continue
-		}
-		srcs, seqs := make([][]byte, len(d.pairs)), make([]int64, len(d.pairs))
-		for i, k := range d.pairs {
-			srcs[i], seqs[i] = []byte(k.src), k.seq
-		}
-		b.Queue(lockDocDups, c, id, srcs, seqs).Query(func(rows pgx.Rows) error {
-			var src []byte
+		return err
+	})
+	if len(dupSeq) > 0 {
+		b.Queue(lockDocsDups, dupC, dupID, dupSrc, dupSeq).Query(func(rows pgx.Rows) error {
+			var c, id, src []byte
 			var seq int64
-			_, err := pgx.ForEachRow(rows, []any{&src, &seq}, func() error {
+			_, err := pgx.ForEachRow(rows, []any{&c, &id, &src, &seq}, func() error {
+				d, err := lookup(c, id)
+				if err != nil {
+					return err
+				}
 				d.held[srcSeq{string(src), seq}] = true
 				return nil
 			})
 			return err
 		})
 	}
+	var since [][]ot.Op
+	if len(ranges) > 0 {
+		since = make([][]ot.Op, len(ranges))
+		queueReadRanges(b, ranges, since)
+	}
 	if err := conn.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("store: commit: lock documents: %w", err)
+	}
+	for k, d := range reading {
+		d.since = since[k]
 	}
 	return nil
 }
@@ -356,32 +475,32 @@ func (d *pgDoc) holdsAny(pairs []srcSeq) bool {
 	return false
 }
 
-// queueWrite queues a winning commit's ops and snapshot and advances the
-// document's head, running maximum timestamp and held pairs.
-func (d *pgDoc) queueWrite(b *pgx.Batch, e *encodedCommit, ops []ot.Op, pairs []srcSeq) {
-	n := len(e.ops)
-	vs, srcs, seqs := make([]int64, n), make([][]byte, n), make([]int64, n)
-	cts, bodies := make([]int64, n), make([]string, n)
+// queueWrite adds a winning commit's ops and snapshot to w and advances
+// the document's head, running maximum timestamp and held pairs.
+func (d *pgDoc) queueWrite(w *pgWrites, e *encodedCommit, ops []ot.Op, pairs []srcSeq) {
+	c, id := []byte(e.collection), []byte(e.id)
 	for j := range e.ops {
 		op := &ops[j]
 		v := e.first + int64(j)
 		if v == 0 || op.Ts > d.maxTs {
 			d.maxTs = op.Ts
 		}
-		vs[j], seqs[j], cts[j], bodies[j] = v, op.Seq, d.maxTs, string(e.ops[j])
+		var src []byte // NULL when the op carries none
 		if op.Src != "" {
-			srcs[j] = []byte(op.Src)
+			src = []byte(op.Src)
 		}
+		w.opColl, w.opID, w.opSrc = append(w.opColl, c), append(w.opID, id), append(w.opSrc, src)
+		w.opV, w.opSeq, w.opTs, w.opCts = append(w.opV, v), append(w.opSeq, op.Seq), append(w.opTs, e.ts[j]), append(w.opCts, d.maxTs)
+		w.opBody = append(w.opBody, string(e.ops[j]))
 	}
-	c, id := []byte(e.collection), []byte(e.id)
-	b.Queue(writeOps, c, id, vs, srcs, seqs, e.ts, cts, bodies)
 	if e.snap != nil {
-		b.Queue(writeSnap, c, id, e.snapVersion, string(e.snap))
+		w.snapColl, w.snapID = append(w.snapColl, c), append(w.snapID, id)
+		w.snapV, w.snapBody = append(w.snapV, e.snapVersion), append(w.snapBody, string(e.snap))
 	}
 	for _, k := range pairs {
 		d.held[k] = true
 	}
-	d.head = e.first + int64(n)
+	d.head = e.first + int64(len(e.ops))
 	d.wrote = true
 }
 

@@ -46,23 +46,31 @@ func scanOps(rows pgx.Rows, from int64) ([]ot.Op, error) {
 	ops := []ot.Op{}
 	var v int64
 	var body []byte
-	want := from
 	_, err := pgx.ForEachRow(rows, []any{&v, &body}, func() error {
-		if v != want {
-			return fmt.Errorf("log has a hole: v%d missing, next stored op is v%d", want, v)
-		}
-		op, err := decodeOp(body)
+		op, err := decodeLogOp(v, body, from+int64(len(ops)))
 		if err != nil {
-			return fmt.Errorf("v%d: %w", v, err)
-		}
-		if op.Version != v {
-			return fmt.Errorf("row v%d holds an op that says v%d", v, op.Version)
+			return err
 		}
 		ops = append(ops, op)
-		want++
 		return nil
 	})
 	return ops, err
+}
+
+// decodeLogOp decodes the op stored at version v of a log, which must be
+// want (the next version after those already read).
+func decodeLogOp(v int64, body []byte, want int64) (ot.Op, error) {
+	if v != want {
+		return ot.Op{}, fmt.Errorf("log has a hole: v%d missing, next stored op is v%d", want, v)
+	}
+	op, err := decodeOp(body)
+	if err != nil {
+		return ot.Op{}, fmt.Errorf("v%d: %w", v, err)
+	}
+	if op.Version != v {
+		return ot.Op{}, fmt.Errorf("row v%d holds an op that says v%d", v, op.Version)
+	}
+	return op, nil
 }
 
 // Snapshot implements session.Store.Snapshot with one index probe.
