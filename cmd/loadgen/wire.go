@@ -28,7 +28,7 @@ type wireEditor struct {
 	src      string // the connection's id, from the handshake
 
 	onSent  func(src string, seq int64) // an op is about to be written
-	onOp    func(src string, seq int64) // another editor's op arrived
+	onOp    func(src string, seq int64) // another editor's op arrived (called with mu held)
 	onError func(error)                 // a protocol violation seen by the read loop
 
 	replies chan []byte   // frames other than ops, for the request under way
@@ -247,7 +247,6 @@ func (e *wireEditor) readLoop(ctx context.Context) {
 func (e *wireEditor) handleOp(f frameInfo, b []byte) {
 	e.mu.Lock()
 	var violation error
-	remote := false
 	switch {
 	case e.inflight != 0 && f.hasSeq && f.seq == e.inflight && (f.src == e.src || f.src == ""):
 		var res error
@@ -273,17 +272,17 @@ func (e *wireEditor) handleOp(f frameInfo, b []byte) {
 		violation = fmt.Errorf("doc %s: op v%d from %s arrived at v%d (a gap)", e.id, f.v, f.src, e.version)
 		e.version = max(e.version, f.v+1)
 	default:
+		// Counted before the version moves: whoever waits for this
+		// version (settle) then sees the delivery recorded. onOp only
+		// takes the run's sample locks, never an editor's.
+		e.onOp(f.src, f.seq)
 		e.version++
-		remote = true
 	}
 	close(e.changed)
 	e.changed = make(chan struct{})
 	e.mu.Unlock()
 	if violation != nil {
 		e.onError(violation)
-	}
-	if remote {
-		e.onOp(f.src, f.seq)
 	}
 }
 
