@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -360,22 +359,7 @@ func TestAccessControlStartup(t *testing.T) {
 // TestSharedbClientAccessControl runs test/sharedb-client/auth (the npm
 // sharedb client) against the built server with an HMAC key.
 func TestSharedbClientAccessControl(t *testing.T) {
-	suite, err := filepath.Abs("../../test/sharedb-client")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := exec.LookPath("node"); err != nil {
-		if os.Getenv("WEFT_REQUIRE_ORACLE") != "" {
-			t.Fatal("the sharedb client suite needs Node.js and npm")
-		}
-		t.Skip("the sharedb client suite needs Node.js; run `make test`")
-	}
-	if _, err := os.Stat(filepath.Join(suite, "node_modules", "sharedb")); err != nil {
-		if os.Getenv("WEFT_REQUIRE_ORACLE") != "" {
-			t.Fatal("test/sharedb-client has no node_modules (make deps-node)")
-		}
-		t.Skip("test/sharedb-client has no node_modules; run `make test`")
-	}
+	suite := sharedbSuiteDir(t)
 	p := startBinary(t, t.TempDir(), "--auth-hmac-secret-file", secretFile(t))
 	coll := fmt.Sprintf("acl%d", time.Now().UnixNano())
 	cmd := exec.Command("node", "--test", "--test-concurrency=1", "--test-timeout=180000", "auth/access.test.js")
@@ -383,15 +367,7 @@ func TestSharedbClientAccessControl(t *testing.T) {
 	cmd.Env = append(os.Environ(), "WEFT_URL=ws://"+p.addr+"/", "WEFT_COLLECTION="+coll,
 		"WEFT_TOKEN_WRITER="+hs(t, nil, []string{coll + "/*"}, nil),
 		"WEFT_TOKEN_READER="+hs(t, []string{coll + "/*"}, nil, nil))
-	out, err := cmd.CombinedOutput()
-	summary := regexp.MustCompile(`(?m)^# (pass|fail) \d+$`).FindAllString(string(out), -1)
-	t.Logf("sharedb client access control suite: %s", strings.Join(summary, ", "))
-	if err != nil {
-		t.Fatalf("suite failed: %v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), "# fail 0") || strings.Contains(string(out), "# pass 0") {
-		t.Fatalf("suite did not report its results:\n%s", out)
-	}
+	runNodeSuite(t, "sharedb client access control suite", cmd)
 }
 
 func TestAuthConfig(t *testing.T) {

@@ -276,6 +276,19 @@ func TestSecondInstanceOnEmbeddedStoreRefused(t *testing.T) {
 // TestSharedbClientSuite runs the real npm sharedb client suite
 // (test/sharedb-client) against the built server.
 func TestSharedbClientSuite(t *testing.T) {
+	suite := sharedbSuiteDir(t)
+	p := startBinary(t, t.TempDir())
+	cmd := exec.Command(filepath.Join(suite, "run.sh"))
+	cmd.Dir = suite
+	cmd.Env = append(os.Environ(), "SHAREDB_URL=ws://"+p.addr+"/", "SHAREDB_MAX_MESSAGE_BYTES=1048576")
+	runNodeSuite(t, "sharedb client suite", cmd)
+}
+
+// sharedbSuiteDir is test/sharedb-client, ready to run: without Node or
+// its node_modules the test skips under plain `go test` and fails under
+// `make test` (WEFT_REQUIRE_ORACLE).
+func sharedbSuiteDir(t *testing.T) string {
+	t.Helper()
 	suite, err := filepath.Abs("../../test/sharedb-client")
 	if err != nil {
 		t.Fatal(err)
@@ -286,21 +299,27 @@ func TestSharedbClientSuite(t *testing.T) {
 		}
 		t.Skip("the sharedb client suite needs Node.js; run `make test`")
 	}
-	if _, err := os.Stat(filepath.Join(suite, "node_modules", "sharedb")); err != nil && os.Getenv("WEFT_REQUIRE_ORACLE") == "" {
+	if _, err := os.Stat(filepath.Join(suite, "node_modules", "sharedb")); err != nil {
+		if os.Getenv("WEFT_REQUIRE_ORACLE") != "" {
+			t.Fatal("test/sharedb-client has no node_modules (make deps-node)")
+		}
 		t.Skip("test/sharedb-client has no node_modules; run `make test`")
 	}
-	p := startBinary(t, t.TempDir())
-	cmd := exec.Command(filepath.Join(suite, "run.sh"))
-	cmd.Dir = suite
-	cmd.Env = append(os.Environ(), "SHAREDB_URL=ws://"+p.addr+"/", "SHAREDB_MAX_MESSAGE_BYTES=1048576")
+	return suite
+}
+
+// runNodeSuite runs a node --test suite and fails unless it passed tests
+// and failed none.
+func runNodeSuite(t *testing.T, name string, cmd *exec.Cmd) {
+	t.Helper()
 	out, err := cmd.CombinedOutput()
 	summary := regexp.MustCompile(`(?m)^# (pass|fail) \d+$`).FindAllString(string(out), -1)
-	t.Logf("sharedb client suite: %s", strings.Join(summary, ", "))
+	t.Logf("%s: %s", name, strings.Join(summary, ", "))
 	if err != nil {
-		t.Fatalf("sharedb client suite failed: %v\n%s", err, out)
+		t.Fatalf("%s failed: %v\n%s", name, err, out)
 	}
-	if !strings.Contains(string(out), "# fail 0") {
-		t.Fatalf("sharedb client suite did not report its results:\n%s", out)
+	if !strings.Contains(string(out), "# fail 0") || strings.Contains(string(out), "# pass 0") {
+		t.Fatalf("%s did not report its results:\n%s", name, out)
 	}
 }
 
