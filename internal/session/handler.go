@@ -78,9 +78,12 @@ func (m *Manager) serveWS(w http.ResponseWriter, r *http.Request) {
 	if ok, code := m.registerConn(c); !ok {
 		m.perIP.release(ip)
 		reason := "server shutting down"
-		if code == CloseTryAgainLater {
+		switch code {
+		case CloseTryAgainLater:
 			reason = "too many connections"
 			m.refused(LimitConns, "remote", ip.String())
+		case CloseServiceRestart:
+			reason = "server restarting: reconnect"
 		}
 		_ = ws.Close(code, reason)
 		return

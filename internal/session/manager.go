@@ -40,11 +40,12 @@ type Manager struct {
 	docWG    sync.WaitGroup
 	shutOnce sync.Once
 
-	connMu   sync.Mutex // guards conns, closed
-	conns    map[*conn]struct{}
-	closed   bool
-	connWG   sync.WaitGroup
-	shutDone chan struct{}
+	connMu    sync.Mutex // guards conns, closed, closeCode
+	conns     map[*conn]struct{}
+	closed    bool
+	closeCode websocket.StatusCode // the close code of the drain, once closed
+	connWG    sync.WaitGroup
+	shutDone  chan struct{}
 
 	corkBufs sync.Pool // of *[]byte: connections' write batches (corkConn)
 	perIP    ipCounter // open connections per client address
@@ -198,7 +199,7 @@ func (m *Manager) shutdown(code websocket.StatusCode) {
 		reason = "server restarting: reconnect"
 	}
 	m.connMu.Lock()
-	m.closed = true
+	m.closed, m.closeCode = true, code
 	for c := range m.conns {
 		c.closeWith(code, reason)
 	}
@@ -222,8 +223,8 @@ func (m *Manager) shutdown(code websocket.StatusCode) {
 func (m *Manager) registerConn(c *conn) (ok bool, code websocket.StatusCode) {
 	m.connMu.Lock()
 	defer m.connMu.Unlock()
-	if m.closed {
-		return false, CloseGoingAway
+	if m.closed { // upgraded as the drain began: told what the others were
+		return false, m.closeCode
 	}
 	if m.opts.MaxConnections > 0 && len(m.conns) >= m.opts.MaxConnections {
 		return false, CloseTryAgainLater

@@ -104,7 +104,7 @@ func dialClient(ctx context.Context, t *testing.T, url, name string) *goClient {
 func dialClientWith(ctx context.Context, t *testing.T, url, name string, h *history) *goClient {
 	t.Helper()
 	g := &goClient{name: name, sent: map[string]client.SentOp{}}
-	conn, err := client.Dial(ctx, url, client.Options{
+	opts := client.Options{
 		Registry:      types.Registry(),
 		AutoReconnect: true,
 		OnSent: func(s client.SentOp) {
@@ -120,9 +120,26 @@ func dialClientWith(ctx context.Context, t *testing.T, url, name string, h *hist
 				h.addDrop(cause)
 			}
 		},
-	})
-	if err != nil {
-		t.Fatalf("%s: dial %s: %v", name, url, err)
+	}
+	// Like a browser's reconnecting socket, the first dial is retried too:
+	// right after a restart nginx may briefly hold every instance as
+	// failed (502 "no live upstreams" until its fail_timeout passes).
+	var conn *client.Conn
+	var err error
+	for attempt := 1; ; attempt++ {
+		if conn, err = client.Dial(ctx, url, opts); err == nil {
+			break
+		}
+		if attempt == 20 {
+			t.Fatalf("%s: dial %s (%d attempts): %v", name, url, attempt, err)
+		}
+		backoff := time.NewTimer(time.Duration(attempt) * 100 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			backoff.Stop()
+			t.Fatalf("%s: dial %s: %v (last error %v)", name, url, ctx.Err(), err)
+		case <-backoff.C:
+		}
 	}
 	t.Cleanup(func() { conn.Close() })
 	g.conn = conn
