@@ -78,12 +78,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if err := raiseFileLimit(); err != nil {
-		fmt.Fprintln(stderr, "loadgen: raising the fd limit:", err)
-	}
-	refDir, err := refserver.Dir()
+	refDir, err := benchPrepare(stderr)
 	if err != nil {
-		return fmt.Errorf("reference server: %w", err)
+		return err
 	}
 	targets := []target{
 		{"weft-memory", func() (*runningServer, error) { return startWeft(ctx, bc.weftBin, "memory") }},
@@ -103,6 +100,18 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	return writeBenchResults(bc, rows)
+}
+
+// benchPrepare readies the machine for a benchmark (a file limit for
+// many connections) and finds the reference server's directory.
+func benchPrepare(stderr io.Writer) (refDir string, err error) {
+	if err := raiseFileLimit(); err != nil {
+		fmt.Fprintln(stderr, "loadgen: raising the fd limit:", err)
+	}
+	if refDir, err = refserver.Dir(); err != nil {
+		return "", fmt.Errorf("reference server: %w", err)
+	}
+	return refDir, nil
 }
 
 // benchScenario runs scenario sc on every target, run by run with the

@@ -14,8 +14,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"github.com/weftdev/weft/internal/client/refserver"
 )
 
 // clusterConfig is the command line of `loadgen bench-cluster`.
@@ -144,12 +142,9 @@ func runBenchCluster(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	if err := raiseFileLimit(); err != nil {
-		fmt.Fprintln(stderr, "loadgen: raising the fd limit:", err)
-	}
-	refDir, err := refserver.Dir()
+	refDir, err := benchPrepare(stderr)
 	if err != nil {
-		return fmt.Errorf("reference server: %w", err)
+		return err
 	}
 	nginx, err := nginxBin()
 	if err != nil {

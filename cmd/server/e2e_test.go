@@ -188,14 +188,7 @@ func TestRestartKeepsAcknowledgedOps(t *testing.T) {
 	p := startBinary(t, dir)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, "ws://"+p.addr+"/ws", client.Options{Registry: types.Registry()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := c.Get("notes", "durable")
-	if err := doc.Create(ctx, "text-unicode", ""); err != nil {
-		t.Fatal(err)
-	}
+	c, doc := createText(ctx, t, p.addr, "notes", "durable")
 	want := appendNumbered(ctx, t, doc, 50, "%d😀,")
 	c.Close()
 	p.stop(t)
@@ -221,14 +214,7 @@ func TestKilledServerKeepsAcknowledgedOps(t *testing.T) {
 	p := startBinary(t, dir)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, "ws://"+p.addr+"/ws", client.Options{Registry: types.Registry()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := c.Get("notes", "killed")
-	if err := doc.Create(ctx, "text-unicode", ""); err != nil {
-		t.Fatal(err)
-	}
+	c, doc := createText(ctx, t, p.addr, "notes", "killed")
 	want := appendNumbered(ctx, t, doc, 40, "%d€,")
 	if err := p.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
@@ -321,6 +307,21 @@ func runNodeSuite(t *testing.T, name string, cmd *exec.Cmd) {
 	if !strings.Contains(string(out), "# fail 0") || strings.Contains(string(out), "# pass 0") {
 		t.Fatalf("%s did not report its results:\n%s", name, out)
 	}
+}
+
+// createText connects a Go client to the server at addr and creates an
+// empty text-unicode document.
+func createText(ctx context.Context, t *testing.T, addr, coll, id string) (*client.Conn, *client.Doc) {
+	t.Helper()
+	c, err := client.Dial(ctx, "ws://"+addr+"/ws", client.Options{Registry: types.Registry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := c.Get(coll, id)
+	if err := doc.Create(ctx, "text-unicode", ""); err != nil {
+		t.Fatal(err)
+	}
+	return c, doc
 }
 
 // appendNumbered appends n pieces fmt.Sprintf(format, i) to a text-unicode

@@ -60,6 +60,15 @@ func requireAllAcked(t *testing.T, l *load, f figures) {
 	}
 }
 
+// requireNoneFailed fails if any submit failed; why says what the fault
+// allowed ("" for nothing to add).
+func requireNoneFailed(t *testing.T, l *load, f figures, why string) {
+	t.Helper()
+	if f.failed != 0 {
+		t.Errorf("%d submits failed%s: %q", f.failed, why, l.errs())
+	}
+}
+
 // TestRedisUnreachable cuts every instance's Redis link for several
 // seconds mid-load: edits keep being acknowledged (Postgres is the
 // record), and after the link returns every instance catches up.
@@ -80,9 +89,7 @@ func TestRedisUnreachable(t *testing.T) {
 	t.Logf("redis-unreachable: %d ops acknowledged while Redis was unreachable", during)
 	requireClean(t, f)
 	requireAllAcked(t, l, f)
-	if f.failed != 0 {
-		t.Errorf("%d submits failed while only Redis was down: %q", f.failed, l.errs())
-	}
+	requireNoneFailed(t, l, f, " while only Redis was down")
 }
 
 // TestRedisRestarted restarts the (private) Redis server mid-load: its
@@ -100,9 +107,7 @@ func TestRedisRestarted(t *testing.T) {
 	f := l.verify(c, "redis-restarted", healed)
 	requireClean(t, f)
 	requireAllAcked(t, l, f)
-	if f.failed != 0 {
-		t.Errorf("%d submits failed while only Redis restarted: %q", f.failed, l.errs())
-	}
+	requireNoneFailed(t, l, f, " while only Redis restarted")
 }
 
 // TestPostgresUnreachable cuts every instance's Postgres link mid-load:
@@ -152,9 +157,7 @@ func TestInstanceKilled(t *testing.T) {
 		t.Error("no client resent an op after the kill: the fault missed the load")
 	}
 	requireAllAcked(t, l, f)
-	if f.failed != 0 {
-		t.Errorf("%d submits failed: clients should only have reconnected: %q", f.failed, l.errs())
-	}
+	requireNoneFailed(t, l, f, ": clients should only have reconnected")
 }
 
 // TestRollingRestart drains and restarts every instance in turn (SIGTERM)
@@ -196,9 +199,7 @@ func TestRollingRestart(t *testing.T) {
 	}
 	requireClean(t, f)
 	requireAllAcked(t, l, f)
-	if f.failed != 0 {
-		t.Errorf("%d submits failed: clients should only have reconnected: %q", f.failed, l.errs())
-	}
+	requireNoneFailed(t, l, f, ": clients should only have reconnected")
 }
 
 // TestRedisMessageLost commits ops whose Redis message is lost: they are
@@ -225,9 +226,7 @@ func TestRedisMessageLost(t *testing.T) {
 	f := l.verify(c, "redis-message-lost", last, injected...)
 	requireClean(t, f)
 	requireAllAcked(t, l, f)
-	if f.failed != 0 {
-		t.Errorf("%d submits failed: %q", f.failed, l.errs())
-	}
+	requireNoneFailed(t, l, f, "")
 }
 
 // TestRedisMessageDropped drops, on every instance's Redis connection, the
