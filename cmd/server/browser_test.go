@@ -132,7 +132,12 @@ func runEditorSuite(t *testing.T, b editorBrowser, shots string, env ...string) 
 	}
 	exe := needBrowserSuite(t, editorDir, b)
 	start := time.Now()
-	p := startBinary(t, t.TempDir())
+	// A page taken offline by the browser's network emulation may never get
+	// its close frame (or its TCP FIN) out, and the browser itself gives up
+	// on the closing handshake only after a minute: the server learns that
+	// the person left from its keepalive, so the suite runs with pings
+	// short enough to notice well within the suite's 30 s waits.
+	p := startBinary(t, t.TempDir(), "--ping-interval", "2s", "--ping-timeout", "5s")
 	proxy := startOutageProxy(t, p.addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
