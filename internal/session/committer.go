@@ -52,8 +52,10 @@ type commitRes struct {
 
 func newCommitter(s Store, maxBatch, workers int, timeout time.Duration, obs Observer) *committer {
 	c := &committer{store: s, obs: obs, max: maxBatch, workers: max(workers, 1), timeout: timeout, reqs: make(chan *commitReq, maxBatch), done: make(chan struct{})}
-	c.wg.Add(1)
-	go c.run()
+	c.wg.Add(c.workers)
+	for range c.workers {
+		go c.run()
+	}
 	return c
 }
 
@@ -90,15 +92,13 @@ func (c *committer) commit(cm Commit, rebase func(missed []ot.Op) (Commit, bool)
 	}
 }
 
+// run is one of the committer's workers: it waits for a request, takes
+// every request queued behind it (up to max) and commits them together.
+// workers of them run, so while all are committing, requests queue and go
+// out together in the next free worker's batch.
 func (c *committer) run() {
 	defer c.wg.Done()
-	busy := make(chan struct{}, c.workers) // one token per Store.Commit under way
 	for {
-		select {
-		case busy <- struct{}{}:
-		case <-c.done:
-			return
-		}
 		var first *commitReq
 		select {
 		case first = <-c.reqs:
@@ -115,12 +115,7 @@ func (c *committer) run() {
 				break drain
 			}
 		}
-		c.wg.Add(1)
-		go func() {
-			defer c.wg.Done()
-			c.flush(batch)
-			<-busy
-		}()
+		c.flush(batch)
 	}
 }
 

@@ -177,10 +177,32 @@ func (c *conn) readLoop() {
 }
 
 // drain is the connection's writer: it writes batches from the queue until
-// the queue is empty, then exits. At most one runs at a time (outQueue).
+// the queue stays empty for writerLinger (or is stopped), then exits. At
+// most one runs at a time (outQueue).
 func (c *conn) drain() {
+	var linger *time.Timer
+	defer func() {
+		if linger != nil {
+			linger.Stop()
+		}
+	}()
 	for {
-		msgs := c.out.take()
+		msgs, idle := c.out.take()
+		if idle {
+			if linger == nil {
+				linger = time.NewTimer(writerLinger)
+			} else {
+				linger.Reset(writerLinger)
+			}
+			select {
+			case <-c.out.wake:
+			case <-linger.C:
+				if c.out.finish() {
+					return
+				}
+			}
+			continue
+		}
 		if msgs == nil {
 			return
 		}

@@ -140,7 +140,7 @@ func (c *conn) closeForRate() {
 	deadline := time.NewTimer(c.m.opts.WriteTimeout)
 	defer deadline.Stop()
 wait:
-	for i := 0; i < 64; i++ { // a writer exits when the queue empties; broadcasts may restart it
+	for i := 0; i < 64; i++ { // broadcasts queued meanwhile may keep the writer busy
 		busy := c.out.busy()
 		if busy == nil {
 			break

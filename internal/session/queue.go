@@ -1,6 +1,9 @@
 package session
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // outQueue is a connection's bounded outgoing queue. Pushes never block the
 // documents that make them: a push beyond the limit fails, and the caller
@@ -10,23 +13,34 @@ import "sync"
 // missed) up to replyLimit, so that a reply burst does not count as slowness
 // while a client that never reads still cannot grow the queue without bound.
 //
-// No goroutine waits on an idle queue: the push that makes the queue
-// non-empty while no writer runs reports start, and the caller starts one
-// writer (conn.drain), which takes batches until the queue is empty and then
-// exits (finish). At most one writer runs at a time.
+// No goroutine waits on an idle queue for long: the push that makes the
+// queue non-empty while no writer runs reports start, and the caller starts
+// one writer (conn.drain), which takes batches until the queue is empty,
+// lingers a moment (writerLinger) in case more come, and then exits
+// (finish). A connection in a busy document so keeps one writer instead of
+// starting a goroutine (and growing its stack) for every message, while an
+// idle connection holds none. At most one writer runs at a time.
 type outQueue struct {
 	mu         sync.Mutex // guards the fields below
 	msgs       [][]byte
 	running    bool          // a writer is running
+	waiting    bool          // the running writer found the queue empty and lingers
 	stopped    bool          // stop was called: no writer starts any more
 	exited     chan struct{} // closed when the running writer exits
+	flushed    chan struct{} // made by busy; closed when the writer next finds the queue empty or exits
 	limit      int
 	replyLimit int
 	drained    chan struct{} // capacity 1: the writer took messages
+	wake       chan struct{} // capacity 1: a lingering writer has work, or must stop
 }
 
+// writerLinger is how long a writer that emptied its queue waits for more
+// before it exits. Typing sends a message every few hundred milliseconds at
+// most; a busy document many per millisecond.
+const writerLinger = 250 * time.Millisecond
+
 func newOutQueue(limit int) *outQueue {
-	return &outQueue{limit: limit, replyLimit: 8 * limit, drained: make(chan struct{}, 1)}
+	return &outQueue{limit: limit, replyLimit: 8 * limit, drained: make(chan struct{}, 1), wake: make(chan struct{}, 1)}
 }
 
 func signal(ch chan struct{}) {
@@ -54,6 +68,10 @@ func (q *outQueue) push(msg []byte, reply bool) (ok, start bool) {
 func (q *outQueue) appendLocked(msg []byte) (start bool) {
 	q.msgs = append(q.msgs, msg)
 	if q.running || q.stopped {
+		if q.waiting {
+			q.waiting = false
+			signal(q.wake)
+		}
 		return false
 	}
 	q.running = true
@@ -81,21 +99,56 @@ func (q *outQueue) pushWait(msg []byte, stop <-chan struct{}) (ok, start bool) {
 	}
 }
 
-// take removes and returns every queued message. The writer calls it; when
-// it returns none the writer has been marked finished and must exit.
-func (q *outQueue) take() [][]byte {
+// take removes and returns every queued message. The writer calls it.
+// With the queue empty it returns none and idle true: the writer then waits
+// (linger) for wake, or for its linger to pass and then calls finish. With
+// none and idle false the writer has been marked finished (the queue was
+// stopped) and must exit.
+func (q *outQueue) take() (msgs [][]byte, idle bool) {
 	q.mu.Lock()
-	msgs := q.msgs
+	msgs = q.msgs
 	q.msgs = nil
-	if len(msgs) == 0 || q.stopped {
-		q.running = false
-		close(q.exited)
+	if q.stopped {
+		q.exitLocked()
 		q.mu.Unlock()
-		return nil
+		return nil, false
 	}
+	if len(msgs) == 0 {
+		q.waiting = true
+		q.flushLocked()
+		q.mu.Unlock()
+		return nil, true
+	}
+	q.waiting = false
 	q.mu.Unlock()
 	signal(q.drained)
-	return msgs
+	return msgs, false
+}
+
+// finish ends a lingering writer whose linger passed: true when it must
+// exit, false when a push came meanwhile (it takes again).
+func (q *outQueue) finish() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.waiting && !q.stopped {
+		return false
+	}
+	q.exitLocked()
+	return true
+}
+
+// exitLocked marks the running writer finished.
+func (q *outQueue) exitLocked() {
+	q.running, q.waiting = false, false
+	close(q.exited)
+	q.flushLocked()
+}
+
+func (q *outQueue) flushLocked() {
+	if q.flushed != nil {
+		close(q.flushed)
+		q.flushed = nil
+	}
 }
 
 // abandon marks the running writer finished without emptying the queue
@@ -103,12 +156,12 @@ func (q *outQueue) take() [][]byte {
 func (q *outQueue) abandon() {
 	q.mu.Lock()
 	q.stopped = true
-	q.running = false
-	close(q.exited)
+	q.exitLocked()
 	q.mu.Unlock()
 }
 
-// stop prevents new writers and waits for the running one, if any, to exit.
+// stop prevents new writers and waits for the running one, if any, to exit
+// (waking it if it lingers).
 func (q *outQueue) stop() {
 	q.mu.Lock()
 	q.stopped = true
@@ -118,19 +171,24 @@ func (q *outQueue) stop() {
 	}
 	q.mu.Unlock()
 	if wait != nil {
+		signal(q.wake)
 		<-wait
 	}
 }
 
-// busy returns a channel closed when the running writer exits, or nil when
-// no writer runs (the queue is then empty, or stopped).
+// busy returns a channel closed once what is queued now has been written
+// (the writer found the queue empty, or exited), or nil when nothing is
+// queued or being written.
 func (q *outQueue) busy() <-chan struct{} {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if !q.running {
+	if !q.running || q.waiting {
 		return nil
 	}
-	return q.exited
+	if q.flushed == nil {
+		q.flushed = make(chan struct{})
+	}
+	return q.flushed
 }
 
 func (q *outQueue) len() int {
