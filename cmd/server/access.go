@@ -137,13 +137,14 @@ func (s apiAuth) Authenticate(r *http.Request) (api.Principal, error) {
 }
 
 // revokeLive closes the live sessions whose token the revocation list now
-// names.
+// names, or whose signing key was removed from the JWKS.
 func (s *server) revokeLive() {
 	if s.manager == nil || s.access == nil {
 		return
 	}
+	ctx := context.Background()
 	s.manager.Revoke(func(p session.Principal) bool {
 		id, ok := p.(*auth.Identity)
-		return ok && s.access.a.Revoked(id)
+		return ok && (s.access.a.Revoked(id) || s.access.a.KeyWithdrawn(ctx, id))
 	})
 }

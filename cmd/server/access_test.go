@@ -278,7 +278,8 @@ func TestAccessControlEndToEnd(t *testing.T) {
 }
 
 // TestAccessControlJWKSRotation rotates the signing key through a JWKS
-// file: the new kid is accepted at once, the removed one is refused.
+// file: the new kid is accepted at once, the removed one is refused, and a
+// live session of the removed key is closed.
 func TestAccessControlJWKSRotation(t *testing.T) {
 	k1, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -301,7 +302,8 @@ func TestAccessControlJWKSRotation(t *testing.T) {
 	wsURL := "ws://" + p.addr + "/"
 	tok1 := token(t, jwt.SigningMethodRS256, k1, "k1", []string{"*"}, nil, nil)
 	tok2 := token(t, jwt.SigningMethodRS256, k2, "k2", []string{"*"}, nil, nil)
-	if _, status := dialWS(t, wsURL, bearer(tok1)); status != http.StatusSwitchingProtocols {
+	live, status := dialWS(t, wsURL, bearer(tok1))
+	if status != http.StatusSwitchingProtocols {
 		t.Fatalf("k1 before rotation: %d", status)
 	}
 	if _, status := dialWS(t, wsURL, bearer(tok2)); status != http.StatusUnauthorized {
@@ -316,6 +318,11 @@ func TestAccessControlJWKSRotation(t *testing.T) {
 	}
 	if code, body := restGet(t, "http://"+p.addr+"/api/v1/docs/notes/a", bearer(tok1)); code != 401 || !strings.Contains(body, `unknown key id`) {
 		t.Errorf("REST with k1 after rotation: %d %s", code, body)
+	}
+	// The session k1's token opened before the rotation is closed: its
+	// key is no longer trusted.
+	if code, reason := live.closeCode(60 * time.Second); code != 4403 || reason != "token revoked" {
+		t.Errorf("live k1 session after rotation closed with %d %q, want 4403 \"token revoked\"", code, reason)
 	}
 }
 

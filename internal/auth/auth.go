@@ -67,8 +67,9 @@ type Config struct {
 	HTTPClient *http.Client
 	// Logger receives reloads and refresh failures (default: discard).
 	Logger *slog.Logger
-	// OnChange, when set, is called after the revocation list changed
-	// (from Run's goroutine, or from Refresh's caller).
+	// OnChange, when set, is called after the revocation list or a JWKS
+	// changed (from Run's goroutines, or from Refresh's caller), so live
+	// sessions can be checked again with Revoked and KeyWithdrawn.
 	OnChange func()
 }
 
@@ -81,6 +82,12 @@ type Identity struct {
 	// Expires is when the token stops being accepted: its exp plus the
 	// leeway, by this server's clock.
 	Expires time.Time
+
+	// token is the verified token, kept so that a change of the key sets
+	// can check it again (KeyWithdrawn); gen is the key-set generation it
+	// was last found valid under.
+	token string
+	gen   atomic.Uint64
 }
 
 // Expiry returns when the identity's token stops being valid.
@@ -108,7 +115,10 @@ type Authenticator struct {
 	cfg    Config
 	log    *slog.Logger
 	parser *jwt.Parser
-	leeway time.Duration
+	// sigOnly checks signatures only (KeyWithdrawn): expiry and the other
+	// claims are enforced elsewhere.
+	sigOnly *jwt.Parser
+	leeway  time.Duration
 
 	static []vkey // configured secrets and PEM keys; read-only
 
@@ -123,6 +133,10 @@ type Authenticator struct {
 	fileKeys atomic.Pointer[[]vkey]
 	urlKeys  atomic.Pointer[[]vkey]
 	revoked  atomic.Pointer[revocationList]
+	// keysGen counts the changes of the JWKS key sets; keysChanged is set
+	// by each change and cleared when OnChange has been told of it.
+	keysGen     atomic.Uint64
+	keysChanged atomic.Bool
 }
 
 // New loads every configured key and the revocation list; any problem is an
@@ -181,6 +195,8 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 		}
 	}
 	a.parser = jwt.NewParser(a.parserOptions()...)
+	a.sigOnly = jwt.NewParser(append(a.parserOptions(), jwt.WithoutClaimsValidation())...)
+	a.keysChanged.Store(false) // the first load is not a change anyone must hear of
 	return a, nil
 }
 
@@ -267,14 +283,16 @@ func (a *Authenticator) parserOptions() []jwt.ParserOption {
 
 // Verify checks a token's signature and claims and returns what it grants.
 func (a *Authenticator) Verify(ctx context.Context, token string) (*Identity, error) {
+	gen := a.keysGen.Load()
 	claims := jwt.MapClaims{}
 	_, err := a.parser.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
-		return a.keysFor(ctx, t)
+		return a.keysFor(ctx, t, true)
 	})
 	if err != nil {
 		return nil, classify(err)
 	}
-	id := &Identity{}
+	id := &Identity{token: token}
+	id.gen.Store(gen)
 	id.Subject, _ = claims["sub"].(string)
 	id.TokenID, _ = claims["jti"].(string)
 	exp, err := claims.GetExpirationTime()
@@ -363,11 +381,11 @@ func grantsFromClaim(raw any) (Grants, error) {
 // keysFor returns the keys that may verify t: the JWKS keys with its kid
 // (refreshing the sets once when none has it) and the configured keys,
 // restricted to the keys whose kind fits t's algorithm.
-func (a *Authenticator) keysFor(ctx context.Context, t *jwt.Token) (any, error) {
+func (a *Authenticator) keysFor(ctx context.Context, t *jwt.Token, refresh bool) (any, error) {
 	alg := t.Method.Alg()
 	kid, _ := t.Header["kid"].(string)
 	keys := a.candidates(kid, alg)
-	if kid != "" && !a.hasDynamicKid(kid) && (a.jwksFile != nil || a.jwksURL != nil) {
+	if refresh && kid != "" && !a.hasDynamicKid(kid) && (a.jwksFile != nil || a.jwksURL != nil) {
 		a.refreshForKid(ctx)
 		keys = a.candidates(kid, alg)
 	}
@@ -453,6 +471,8 @@ func (a *Authenticator) loadJWKS(ctx context.Context, src *source, dst *atomic.P
 	}
 	src.accept(data)
 	dst.Store(&keys)
+	a.keysGen.Add(1)
+	a.keysChanged.Store(true)
 	kids := make([]string, len(keys))
 	for i, k := range keys {
 		kids[i] = k.kid
@@ -466,7 +486,6 @@ func (a *Authenticator) loadJWKS(ctx context.Context, src *source, dst *atomic.P
 // its previous content.
 func (a *Authenticator) Refresh(ctx context.Context) error {
 	a.refreshMu.Lock()
-	defer a.refreshMu.Unlock()
 	var errs []error
 	if a.jwksFile != nil {
 		errs = append(errs, a.loadJWKS(ctx, a.jwksFile, &a.fileKeys, true))
@@ -480,10 +499,39 @@ func (a *Authenticator) Refresh(ctx context.Context) error {
 		changed, err = a.loadRevocations(ctx)
 		errs = append(errs, err)
 	}
-	if changed && a.cfg.OnChange != nil {
+	a.refreshMu.Unlock()
+	a.notify(changed)
+	return errors.Join(errs...)
+}
+
+// notify calls OnChange when the revocation list changed (revoked) or the
+// key sets changed since OnChange was last called.
+func (a *Authenticator) notify(revoked bool) {
+	keys := a.keysChanged.Swap(false)
+	if (revoked || keys) && a.cfg.OnChange != nil {
 		a.cfg.OnChange()
 	}
-	return errors.Join(errs...)
+}
+
+// KeyWithdrawn reports whether id's token is no longer signed by any key
+// the server accepts: its key was removed from the JWKS (file or URL)
+// since it was verified. Tokens verified by configured secrets and PEM
+// keys, which cannot change while the server runs, are never withdrawn.
+// It checks the signature again only when the key sets changed since id
+// was last checked, and never fetches a key set.
+func (a *Authenticator) KeyWithdrawn(ctx context.Context, id *Identity) bool {
+	gen := a.keysGen.Load()
+	if id.token == "" || id.gen.Load() == gen {
+		return false
+	}
+	_, err := a.sigOnly.Parse(id.token, func(t *jwt.Token) (any, error) {
+		return a.keysFor(ctx, t, false)
+	})
+	if err != nil {
+		return true
+	}
+	id.gen.Store(gen)
+	return false
 }
 
 // Run keeps the key sets and the revocation list fresh until ctx ends:
@@ -499,19 +547,23 @@ func (a *Authenticator) Run(ctx context.Context) {
 	if a.jwksFile != nil {
 		polls = append(polls, poll{a.cfg.FilePoll, func() {
 			a.refreshMu.Lock()
-			defer a.refreshMu.Unlock()
-			if err := a.loadJWKS(ctx, a.jwksFile, &a.fileKeys, true); err != nil && ctx.Err() == nil {
+			err := a.loadJWKS(ctx, a.jwksFile, &a.fileKeys, true)
+			a.refreshMu.Unlock()
+			if err != nil && ctx.Err() == nil {
 				a.log.Warn("auth: re-reading the JWKS file failed; keeping the previous keys", "err", err)
 			}
+			a.notify(false)
 		}})
 	}
 	if a.jwksURL != nil {
 		polls = append(polls, poll{a.cfg.JWKSRefresh, func() {
 			a.refreshMu.Lock()
-			defer a.refreshMu.Unlock()
-			if err := a.loadJWKS(ctx, a.jwksURL, &a.urlKeys, false); err != nil && ctx.Err() == nil {
+			err := a.loadJWKS(ctx, a.jwksURL, &a.urlKeys, false)
+			a.refreshMu.Unlock()
+			if err != nil && ctx.Err() == nil {
 				a.log.Warn("auth: fetching the JWKS failed; keeping the previous keys", "err", err)
 			}
+			a.notify(false)
 		}})
 	}
 	if a.revSource != nil {
@@ -526,9 +578,7 @@ func (a *Authenticator) Run(ctx context.Context) {
 			if err != nil && ctx.Err() == nil {
 				a.log.Warn("auth: reading the revocation list failed; keeping the previous list", "err", err)
 			}
-			if changed && a.cfg.OnChange != nil {
-				a.cfg.OnChange()
-			}
+			a.notify(changed)
 		}})
 	}
 	var wg sync.WaitGroup

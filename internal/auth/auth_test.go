@@ -451,3 +451,61 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyWithdrawn removes a signing key from the JWKS file: the identities
+// its tokens gave are reported withdrawn (so live sessions close), OnChange
+// is told of the change, tokens of the remaining key and of static secrets
+// stay valid, and an unchanged key set costs no check.
+func TestKeyWithdrawn(t *testing.T) {
+	dir := t.TempDir()
+	k1, k2 := rsaKey(t), rsaKey(t)
+	jwk := func(k *rsa.PrivateKey, kid string) jose.JSONWebKey {
+		return jose.JSONWebKey{Key: &k.PublicKey, KeyID: kid, Algorithm: "RS256", Use: "sig"}
+	}
+	path := writeFile(t, dir, "jwks.json", jwks(t, jwk(k1, "k1"), jwk(k2, "k2")))
+	var changes atomic.Int32
+	a := newAuth(t, Config{JWKSFile: path, HMACSecrets: [][]byte{secret}, OnChange: func() { changes.Add(1) }})
+	ctx := context.Background()
+	verify := func(tok string) *Identity {
+		t.Helper()
+		id, err := a.Verify(ctx, tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	id1 := verify(sign(t, jwt.SigningMethodRS256, k1, "k1", claims(nil)))
+	id2 := verify(sign(t, jwt.SigningMethodRS256, k2, "k2", claims(nil)))
+	idS := verify(sign(t, jwt.SigningMethodHS256, secret, "", claims(nil)))
+	for name, id := range map[string]*Identity{"k1": id1, "k2": id2, "secret": idS} {
+		if a.KeyWithdrawn(ctx, id) {
+			t.Errorf("%s withdrawn before any change", name)
+		}
+	}
+	if err := a.Refresh(ctx); err != nil || changes.Load() != 0 {
+		t.Fatalf("Refresh of an unchanged file: err %v, OnChange called %d times", err, changes.Load())
+	}
+
+	writeFile(t, dir, "jwks.json", jwks(t, jwk(k2, "k2")))
+	if err := a.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if changes.Load() != 1 {
+		t.Errorf("OnChange called %d times after a key was removed, want 1", changes.Load())
+	}
+	if !a.KeyWithdrawn(ctx, id1) {
+		t.Error("k1's identity not withdrawn after k1 left the JWKS")
+	}
+	if a.KeyWithdrawn(ctx, id2) || a.KeyWithdrawn(ctx, idS) {
+		t.Error("an identity of a key still configured was withdrawn")
+	}
+	// A token naming a key id the sets no longer hold is not fetched for.
+	writeFile(t, dir, "jwks.json", []byte(`{"keys": []}`))
+	if err := a.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "jwks.json", jwks(t, jwk(k2, "k2")))
+	if !a.KeyWithdrawn(ctx, id2) {
+		t.Error("k2's identity not withdrawn while the loaded set is empty")
+	}
+}
