@@ -105,17 +105,19 @@ func (c *conn) armExpiry() {
 // with CloseTokenRevoked, and returns how many it closed. Call it when a
 // revocation list changes; connections without a principal are not asked.
 func (m *Manager) Revoke(match func(Principal) bool) int {
+	// match may be slow (a signature check per connection), so it runs
+	// outside connMu, which new connections wait for.
 	m.connMu.Lock()
-	var hit []*conn
+	live := make([]*conn, 0, len(m.conns))
 	for c := range m.conns {
-		if c.principal != nil && match(c.principal) {
-			hit = append(hit, c)
+		if c.principal != nil {
+			live = append(live, c)
 		}
 	}
 	m.connMu.Unlock()
 	n := 0
-	for _, c := range hit {
-		if c.closeWith(CloseTokenRevoked, "token revoked") {
+	for _, c := range live {
+		if match(c.principal) && c.closeWith(CloseTokenRevoked, "token revoked") {
 			n++
 		}
 	}
