@@ -12,9 +12,10 @@ import (
 // by more than its own encoding (inserted text and values are in the op).
 // A rich-text op that formats a range (retain with attributes) can, so it,
 // and any op of another type, is measured exactly. Only when the bound
-// passes the limit is the document encoded, before and after the op, and
-// the op refused if the result is over the limit and larger than before
-// (so a document already over the limit can still shrink).
+// passes the limit is the document encoded after the op (and before it,
+// unless its size is known exactly), and the op refused if the result is
+// over the limit and larger than before (so a document already over the
+// limit can still shrink).
 
 const (
 	textUnicodeURI = "http://sharejs.org/types/text-unicode"
@@ -76,17 +77,26 @@ func (d *document) applySized(edit, tree any, encoded []byte) (any, *shareErr) {
 		}
 		return nd, se
 	}
-	// Measure: apply to a copy rebuilt from the encoding (Apply may reuse
-	// parts of the snapshot it is given), so that a refusal leaves the
-	// document untouched.
-	before, err := ot.Marshal(d.data)
-	if err != nil {
-		return nil, errInternal
-	}
-	cp, err := d.copyOf(before)
-	if err != nil {
-		d.m.opts.Logger.Error("copy document to measure an op", "collection", d.key.c, "doc", d.key.id, "err", err)
-		return nil, errInternal
+	// Measure. The size before is known exactly when nothing was applied
+	// since the last measure. A persistent type's Apply leaves the snapshot
+	// as it was; any other is applied to a copy rebuilt from the encoding
+	// (Apply may reuse parts of the snapshot it is given), so that a
+	// refusal leaves the document untouched.
+	before := d.size
+	cp := d.data
+	_, persistent := d.typ.(ot.Persistent)
+	if before == sizeUnknown || d.grown != 0 || !persistent {
+		enc, err := ot.Marshal(d.data)
+		if err != nil {
+			return nil, errInternal
+		}
+		before = int64(len(enc))
+		if !persistent {
+			if cp, err = d.copyOf(enc); err != nil {
+				d.m.opts.Logger.Error("copy document to measure an op", "collection", d.key.c, "doc", d.key.id, "err", err)
+				return nil, errInternal
+			}
+		}
 	}
 	nd, err := d.typ.Apply(cp, edit)
 	if err != nil {
@@ -96,7 +106,7 @@ func (d *document) applySized(edit, tree any, encoded []byte) (any, *shareErr) {
 	if err != nil {
 		return nil, errInternal
 	}
-	if n := int64(len(after)); n > limit && n > int64(len(before)) {
+	if n := int64(len(after)); n > limit && n > before {
 		return nil, errDocTooLarge
 	}
 	d.size, d.grown = int64(len(after)), 0

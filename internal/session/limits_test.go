@@ -421,6 +421,15 @@ func TestDocSizeLimit(t *testing.T) {
 	if r := submit(a, "r", `"op":[{"retain":2,"attributes":{"i":true}}]`); code(r) != nil {
 		t.Fatalf("small formatting: %v", r)
 	}
+	// Measured right after a measure (its size known exactly), again.
+	s, _ = e.m.Fetch(context.Background(), "k", "r")
+	before = string(s.Data)
+	if r := submit(a, "r", `"op":[{"retain":8,"attributes":{"c":"`+strings.Repeat("z", 40)+`"}}]`); code(r) != CodeDocTooLarge {
+		t.Fatalf("formatting past the limit after a measured op: %v", r)
+	}
+	if s, _ = e.m.Fetch(context.Background(), "k", "r"); string(s.Data) != before || s.Version != 2 {
+		t.Fatalf("rich-text document changed by a refused op: v%d %s", s.Version, s.Data)
+	}
 
 	// A document already over a (lowered) limit may shrink but not grow.
 	small := env(50)

@@ -53,15 +53,21 @@ func TestFrameLimitsAndBinary(t *testing.T) {
 
 	big := dial(t, e, "")
 	frame := `{"a":"pp","pad":"` + strings.Repeat("x", 10<<20) + `"}`
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	_ = big.ws.Write(ctx, websocket.MessageText, []byte(frame))
+	// Each write gets its own bound: compressing 16 MiB under -race on a
+	// loaded machine can take many seconds, and a write cut short by its
+	// context drops the connection before the server can answer.
+	writeCtx := func() context.Context {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		t.Cleanup(cancel)
+		return ctx
+	}
+	_ = big.ws.Write(writeCtx(), websocket.MessageText, []byte(frame))
 	if code := big.closeStatus(); code != CloseTooBig {
 		t.Errorf("10 MB frame: close %v, want %v", code, CloseTooBig)
 	}
 
 	bin := dial(t, e, "")
-	_ = bin.ws.Write(ctx, websocket.MessageBinary, []byte(`{"a":"pp"}`))
+	_ = bin.ws.Write(writeCtx(), websocket.MessageBinary, []byte(`{"a":"pp"}`))
 	if code := bin.closeStatus(); code != CloseUnsupportedData {
 		t.Errorf("binary frame: close %v, want %v", code, CloseUnsupportedData)
 	}
@@ -71,7 +77,7 @@ func TestFrameLimitsAndBinary(t *testing.T) {
 	for _, mode := range []websocket.CompressionMode{websocket.CompressionContextTakeover, websocket.CompressionNoContextTakeover} {
 		bomb := dialRaw(t, e.url, &websocket.DialOptions{CompressionMode: mode, CompressionThreshold: 1})
 		payload := append(append([]byte(`{"a":"pp","pad":"`), bytes.Repeat([]byte("A"), 16<<20)...), `"}`...)
-		_ = bomb.ws.Write(ctx, websocket.MessageText, payload)
+		_ = bomb.ws.Write(writeCtx(), websocket.MessageText, payload)
 		if code := bomb.closeStatus(); code != CloseTooBig {
 			t.Errorf("deflate bomb (mode %v): close %v, want %v", mode, code, CloseTooBig)
 		}

@@ -81,7 +81,12 @@ func FuzzCompose(f *testing.F) {
 		if b == nil {
 			b = genOp(r, tree(sa).(map[string]any)["ops"].([]any), numbers)
 		}
+		before := js(sa)
 		sab, err1 := typ.Apply(sa, b)
+		if after := js(sa); after != before {
+			// Type is ot.Persistent: Apply must leave its snapshot as it was.
+			t.Fatalf("apply changed its snapshot: %s became %s (op %s)", before, after, js(b))
+		}
 		ab, err2 := typ.Compose(a, b)
 		if err1 != nil || err2 != nil {
 			t.Fatalf("apply/compose: %v %v", err1, err2)

@@ -47,6 +47,11 @@ func (Type) Apply(snapshot, op any) (any, error) {
 	return Compose(snapshot, op)
 }
 
+// PersistentSnapshots marks the type as ot.Persistent: Apply never
+// modifies the *Delta it is given (FuzzCompose checks it), so keeping an
+// older snapshot needs no copy.
+func (Type) PersistentSnapshots() {}
+
 // Compose returns a followed by b.
 func (Type) Compose(a, b any) (any, error) { return Compose(a, b) }
 
