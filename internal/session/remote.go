@@ -60,6 +60,35 @@ func (d *document) subscribeRemote() {
 	d.unsubscribe = cancel
 }
 
+// parseRemote decodes a remoteOp payload. Payloads as encodeRemote writes
+// them ({"wi":"<id>","ts":<n>,"m":<msg>}) are split without a JSON pass
+// over the op message, which decodeOpMessage then decodes strictly; any
+// other form goes through encoding/json.
+func parseRemote(b []byte) (r remoteOp, ok bool) {
+	const head, ts, m = `{"wi":"`, `,"ts":`, `,"m":`
+	rest, found := bytes.CutPrefix(b, []byte(head))
+	if found {
+		if i := bytes.IndexByte(rest, '"'); i >= 0 && bytes.IndexByte(rest[:i], '\\') < 0 {
+			r.Instance = string(rest[:i])
+			if rest, found = bytes.CutPrefix(rest[i+1:], []byte(ts)); found {
+				j := bytes.IndexByte(rest, ',')
+				if j > 0 {
+					n, err := strconv.ParseInt(string(rest[:j]), 10, 64)
+					if rest, found = bytes.CutPrefix(rest[j:], []byte(m)); found && err == nil && len(rest) > 1 && rest[len(rest)-1] == '}' {
+						r.Ts, r.Msg = n, rest[:len(rest)-1]
+						return r, true
+					}
+				}
+			}
+		}
+	}
+	r = remoteOp{}
+	if err := json.Unmarshal(b, &r); err != nil {
+		return r, false
+	}
+	return r, true
+}
+
 // handleRemote applies an op another instance committed: the next version
 // is applied, older ones are ignored, and a gap is filled from the store.
 func (d *document) handleRemote(b []byte) {
@@ -69,8 +98,8 @@ func (d *document) handleRemote(b []byte) {
 	if bytes.HasPrefix(b, d.m.remotePrefix) {
 		return // this instance's own op, already applied
 	}
-	var r remoteOp
-	if err := json.Unmarshal(b, &r); err != nil || r.Instance == d.m.instance {
+	r, ok := parseRemote(b)
+	if !ok || r.Instance == d.m.instance {
 		return
 	}
 	op, err := decodeOpMessage(r.Msg)
