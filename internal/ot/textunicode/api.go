@@ -13,12 +13,15 @@ const (
 	URI  = "http://sharejs.org/types/text-unicode"
 )
 
-// Type is the text-unicode OT type. Its snapshots are Go strings; its ops
+// Type is the text-unicode OT type. Its snapshots are Go strings, and
+// *Text for documents of more than 8 KB (see Apply); its ops
 // are accepted as JSON trees, Op or *Op values, or the values its methods
 // return. Its methods return ops as *Op or, for single-edit results, as a
 // compact value of the package's own (pointers box without allocating);
 // the package's functions return Op values.
-type Type struct{}
+type Type struct {
+	sizes *ropeSizes // nil: the default sizes (tests set others)
+}
 
 // New returns the text-unicode type.
 func New() Type { return Type{} }
@@ -39,21 +42,23 @@ func (Type) URI() string { return URI }
 func (Type) Create(data any) (any, error) { return create(data) }
 
 // PersistentSnapshots marks the type as ot.Persistent: a snapshot is a Go
-// string, which Apply cannot modify.
+// string or an immutable *Text, which Apply cannot modify.
 func (Type) PersistentSnapshots() {}
 
-// Apply returns snapshot (a string) with op applied.
-func (Type) Apply(snapshot, op any) (any, error) {
+// Apply returns snapshot (a string or *Text) with op applied: a string
+// when the result has at most 8 KB, a *Text (sharing the parts of the
+// snapshot the op keeps) when it is larger.
+func (t Type) Apply(snapshot, op any) (any, error) {
 	if e, ok := editOf(op); ok {
-		if s, ok := snapshot.(string); ok {
-			return boxedString(applyEdit(s, &e))
+		if r, ok, err := t.rope().applyEdit(snapshot, &e); ok {
+			return r, err
 		}
 	}
 	o, err := parse(op)
 	if err != nil {
 		return nil, err
 	}
-	return apply(snapshot, o)
+	return t.rope().apply(snapshot, o)
 }
 
 // Transform returns op transformed over other. On a tie the Left op's
@@ -175,13 +180,13 @@ func (Type) Invert(op any) (any, error) {
 }
 
 // MakeInvertible returns op with every {d:N} replaced by {d:text}, the
-// text of doc (a string) it deletes.
+// text of doc (a string or *Text) it deletes.
 func MakeInvertible(op, doc any) (Op, error) {
 	o, err := parse(op)
 	if err != nil {
 		return nil, err
 	}
-	s, ok := doc.(string)
+	s, ok := snapshotText(doc)
 	if !ok {
 		return nil, &jsTypeError{"document is not a string"}
 	}

@@ -35,13 +35,22 @@ type diffCall struct {
 type caseBuilder struct {
 	calls []diffCall
 	kase  int
+	rope  *ropeCases // when set, only applies are queued, run on Texts
 }
 
 func (cb *caseBuilder) add(fn string, args ...any) (any, error) {
 	got, err := callGo(fn, args)
+	cmp, cmpErr := got, err
+	if cb.rope != nil {
+		if fn != "apply" {
+			return got, err
+		}
+		// The case goes on with the string result; the Text's is compared.
+		cmp, cmpErr = cb.rope.apply(args)
+	}
 	cb.calls = append(cb.calls, diffCall{
 		call: oracle.Call{Type: "text-unicode", Fn: fn, Args: args},
-		got:  got, err: err, kase: cb.kase,
+		got:  cmp, err: cmpErr, kase: cb.kase,
 	})
 	return got, err
 }
@@ -60,10 +69,20 @@ func envInt(t *testing.T, name string, def int64) int64 {
 
 // TestDifferential compares every exported function with the npm reference
 // on random valid (doc, a, b) triples, and checks TP1 and compose in Go.
-func TestDifferential(t *testing.T) {
+func TestDifferential(t *testing.T) { differential(t, false) }
+
+// TestDifferentialRope compares the same cases' applies with the
+// reference, the Go side applying with tiny chunks (ropeCases).
+func TestDifferentialRope(t *testing.T) { differential(t, true) }
+
+func differential(t *testing.T, rope bool) {
 	o := oracle.Start(t)
 	seed := envInt(t, "WEFT_DIFF_SEED", time.Now().UnixNano())
-	cases := int(envInt(t, "WEFT_DIFF_CASES", 100_000))
+	defCases := int64(100_000)
+	if rope {
+		defCases = 30_000 // only applies go to the reference
+	}
+	cases := int(envInt(t, "WEFT_DIFF_CASES", defCases))
 	t.Logf("seed %d (WEFT_DIFF_SEED), %d cases (WEFT_DIFF_CASES)", seed, cases)
 	rec := oracle.NewRecorder(regressionsPath)
 	var failures atomic.Int64
@@ -72,6 +91,9 @@ func TestDifferential(t *testing.T) {
 			t.Errorf("case %d: %s%s: %s", c.kase, c.call.Fn, enc(t, c.call.Args), detail)
 		}
 		note := fmt.Sprintf("seed %d case %d", seed, c.kase)
+		if rope {
+			note += " (tiny chunks: TestRegressions replays applies so too)"
+		}
 		if err := rec.Record(oracle.Case{Call: c.call, Want: want, Note: note}); err != nil {
 			t.Errorf("record regression: %v", err)
 		}
@@ -88,6 +110,9 @@ func TestDifferential(t *testing.T) {
 			var calls []diffCall
 			for k := start; k < min(start+chunk, cases); k++ {
 				cb := caseBuilder{kase: k}
+				if rope {
+					cb.rope = &ropeCases{r: r}
+				}
 				if msg := genCase(r, &cb); msg != "" && failures.Add(1) <= 20 {
 					t.Errorf("case %d: %s", k, msg)
 				}
@@ -303,6 +328,9 @@ func TestRegressions(t *testing.T) {
 			got, err := callGo(c.Fn, c.Args)
 			if ok, detail := oracle.Same(c.Want, got, err, true); !ok {
 				t.Errorf("%s:%d (%s) %s%s: %s", path, i+1, c.Note, c.Fn, enc(t, c.Args), detail)
+			}
+			if c.Fn == "apply" {
+				replayRope(t, c, fmt.Sprintf("%s:%d", path, i+1))
 			}
 		}
 		n += len(cases)

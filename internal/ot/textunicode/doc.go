@@ -32,10 +32,18 @@
 // Apply(Apply(s, a), Transform(b, a, Right)) ==
 // Apply(Apply(s, b), Transform(a, b, Left)).
 //
-// Snapshot: a Go string of valid UTF-8 (the reference's JSON string).
-// Apply locates the op's pieces by counting code points eight bytes at a
-// time, then writes the result into one buffer of the exact size: one copy
-// of the document per op, whatever its size.
+// Snapshot: the reference's JSON string, held as a Go string of valid
+// UTF-8 up to 8 KB and as a *Text above. Create returns a string; Apply
+// takes either and returns a string when its result has at most 8 KB, a
+// *Text otherwise (so a document that shrinks back to 8 KB becomes a
+// string again). A Text is an immutable list of chunks of about 4 KB
+// (substrings cut at code point starts, with their code point counts):
+// an apply shares every chunk it does not touch, so a keystroke on a
+// 1 MB document copies one chunk and the chunk list, not the document.
+// A Text encodes (MarshalJSON) exactly as the same text as a string, and
+// String returns its text; no caller needs to tell the two apart except
+// to read the text. Apply never modifies the snapshot it is given (the
+// Type is ot.Persistent). Code points are counted eight bytes at a time.
 //
 // Cost: every function is linear in the sizes of its inputs. Merging many
 // adjacent inserts and cutting a long delete text into many pieces, which
@@ -53,12 +61,12 @@
 // through, as in normalize).
 //
 // Validate is the strict submit-boundary check, stricter than checkOp: the
-// snapshot must be a string; skip and delete lengths must be integers in
-// 1..2^53-1; inserts must be non-empty valid UTF-8; a delete must be an
-// object with the single key "d" whose text, when it has text, matches the
-// document where it applies; booleans, null, arrays and other types are
-// rejected; skips and deletes must not reach past the end of the document;
-// skips must not be adjacent or trailing. Adjacent inserts or deletes are
+// snapshot must be a string or *Text; skip and delete lengths must be
+// integers in 1..2^53-1; inserts must be non-empty valid UTF-8; a delete
+// must be an object with the single key "d" whose text, when it has text,
+// matches the document where it applies; booleans, null, arrays and other
+// types are rejected; skips and deletes must not reach past the end of the
+// document; skips must not be adjacent or trailing. Adjacent inserts or deletes are
 // accepted (the reference accepts them and normalize merges them). Every
 // Validate error wraps ot.ErrInvalidOp, and an op it accepts applies
 // without error.

@@ -190,6 +190,7 @@ func exercise(t *testing.T, v any) {
 		marshal(TransformSelection(v, op))
 		marshal(TransformSide(op, op, v))
 	}
+	ropeExercise(t, v)
 	_, _ = typ.Create(v)
 	marshal(typ.Normalize(v))
 	marshal(typ.Invert(v))

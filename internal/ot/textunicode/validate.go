@@ -14,7 +14,7 @@ import (
 const maxLen = 1<<53 - 1
 
 // Validate is the strict submit-boundary check. On top of the reference's
-// checkOp it requires: snapshot is a string; lengths are integers in
+// checkOp it requires: snapshot is a string or *Text; lengths are integers in
 // 1..2^53-1; inserts are non-empty valid UTF-8; deletes are objects with
 // the single key "d" holding such a length or a non-empty string that
 // matches the document at that point; no component is a boolean, null,
@@ -22,7 +22,7 @@ const maxLen = 1<<53 - 1
 // document; no skip is adjacent to another or trailing. Every error wraps
 // ot.ErrInvalidOp. An op Validate accepts applies without error.
 func (Type) Validate(snapshot, op any) error {
-	doc, ok := snapshot.(string)
+	v, ok := newValidator(snapshot)
 	if !ok {
 		return fmt.Errorf("%w: text-unicode snapshot is %T, not a string", ot.ErrInvalidOp, snapshot)
 	}
@@ -48,7 +48,6 @@ func (Type) Validate(snapshot, op any) error {
 	default:
 		return fmt.Errorf("%w: text-unicode op must be an array of components, not %s", ot.ErrInvalidOp, jsonType(op))
 	}
-	v := validator{doc: doc}
 	for i, e := range comps {
 		if err := v.component(parseComponent(e), e); err != nil {
 			return fmt.Errorf("%w: text-unicode op component %d: %s", ot.ErrInvalidOp, i, err)
@@ -62,7 +61,8 @@ func (Type) Validate(snapshot, op any) error {
 
 type validator struct {
 	doc      string
-	pos      int // byte offset reached in doc
+	pos      int     // byte offset reached in doc
+	text     *cursor // instead of doc and pos for a *Text
 	lastSkip bool
 }
 
@@ -107,11 +107,18 @@ func (v *validator) deleteText(c Component) error {
 	if c.s == "" {
 		return fmt.Errorf("delete text is empty")
 	}
+	if v.text != nil {
+		return v.text.deleteText(c.s)
+	}
 	if !strings.HasPrefix(v.doc[v.pos:], c.s) {
-		return fmt.Errorf("delete text %q does not match the document at code point %d", abbrev(c.s), cpCount(v.doc[:v.pos]))
+		return errMismatch(c.s, cpCount(v.doc[:v.pos]))
 	}
 	v.pos += len(c.s)
 	return nil
+}
+
+func errMismatch(s string, at int) error {
+	return fmt.Errorf("delete text %q does not match the document at code point %d", abbrev(s), at)
 }
 
 func checkLen(what string, n float64) error {
@@ -123,13 +130,20 @@ func checkLen(what string, n float64) error {
 
 // advance moves past n code points of the document.
 func (v *validator) advance(what string, n float64) error {
+	if v.text != nil {
+		return v.text.validAdvance(what, n)
+	}
 	off, missing := cpOffset(v.doc[v.pos:], steps(n, len(v.doc)+1))
 	if missing > 0 {
-		return fmt.Errorf("%s of %s code points reaches past the end of the document (%d code points left)",
-			what, jsString(n), cpCount(v.doc[v.pos:]))
+		return errPastEnd(what, n, cpCount(v.doc[v.pos:]))
 	}
 	v.pos += off
 	return nil
+}
+
+func errPastEnd(what string, n float64, left int) error {
+	return fmt.Errorf("%s of %s code points reaches past the end of the document (%d code points left)",
+		what, jsString(n), left)
 }
 
 func abbrev(s string) string {
