@@ -7,7 +7,7 @@ import (
 
 // Offsets are code points. Weft's strings are valid UTF-8, so a string's
 // code points are its bytes that are not UTF-8 continuation bytes
-// (10xxxxxx); the helpers below count those eight bytes at a time.
+// (10xxxxxx); the helpers below count those eight and 64 bytes at a time.
 
 const hiBits = 0x8080808080808080
 

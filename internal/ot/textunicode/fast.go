@@ -26,8 +26,9 @@ const maxExact = 1 << 53
 //	{"d": "text"}:  del == -1, s is the text
 //
 // The Type's methods return fast-path results as *edit: one allocation of
-// 32 bytes, where an Op needs a slice header and room for components. It
-// encodes (MarshalJSON) as the op it stands for, and every function
+// 32 bytes (48 for a short compose result, its text included: see
+// inlineEdit), where an Op needs a slice header and room for components.
+// It encodes (MarshalJSON) as the op it stands for, and every function
 // accepts it wherever it accepts an op.
 type edit struct {
 	at  float64
@@ -212,9 +213,9 @@ func transformEdits(x, y *edit, left bool) (out edit, same, ok bool) {
 	return out, false, false // overlapping deletes
 }
 
-// splice is a compose result: an insert at at of head+mid+tail, where
-// head and tail are the ends of the first op's insert kept around the
-// second op's change (mid is its insert, or "" for a delete). Keeping
+// splice is a compose result: the insert of head+mid+tail at code point
+// at, where head and tail are the ends of the first op's insert kept
+// around the second op's change (mid is its insert, or "" for a delete). Keeping
 // the three pieces apart lets each caller build the text into memory of
 // its choosing, copying the bytes once.
 type splice struct {
@@ -260,9 +261,9 @@ const inlineCap = 16
 // a compose result costs one allocation instead of two (the text, then
 // the edit). edit.s is made with unsafe.String over text, which is safe
 // because:
-//   - text is written before edit.s is made and never after (a Go string
-//     must not change), and nothing else can reach text: the only pointer
-//     to the object handed out is the *edit, and edit.s is immutable;
+//   - text is written only in composeResult, before edit.s is made, and
+//     nothing writes to an edit once it is returned: the string's bytes
+//     never change, as a Go string's must not;
 //   - a pointer into an object keeps the whole object alive, so the
 //     string stays valid when the *edit is dropped or the edit copied.
 type inlineEdit struct {
