@@ -143,8 +143,8 @@ func TransformSide(op, other, side any) (Op, error) {
 func (Type) Compose(a, b any) (any, error) {
 	if x, ok := editOf(a); ok {
 		if y, ok := editOf(b); ok {
-			if e, ok := composeEdits(&x, &y); ok {
-				return e.composeResult(), nil
+			if sp, ok := composeEdits(&x, &y); ok {
+				return sp.composeResult(), nil
 			}
 		}
 	}

@@ -10,8 +10,9 @@
 // methods return. Those return *Op, or, for a result of the single-edit
 // shape ([n,"x"], [n,{"d":k}]), a 32-byte value of the package's own that
 // stands for that op (boxing a pointer in an interface does not allocate,
-// so a transform of a keystroke costs one small allocation); the package's
-// functions return Op. All encode (MarshalJSON) to the reference's JSON.
+// so a transform or compose of keystrokes costs one small allocation); the
+// package's functions return Op. All encode (MarshalJSON) to the
+// reference's JSON.
 //
 // Fast paths: apply, transform and compose of single-edit ops (one insert
 // or delete after an optional skip, the shape of nearly every keystroke)

@@ -1,5 +1,7 @@
 package textunicode
 
+import "unsafe"
+
 // Fast paths for the shape nearly every op has: one insert or one delete,
 // after an optional skip ([5,"x"], [{"d":2}], [12,{"d":"ab"}]). Apply,
 // transform and compose of such ops are computed directly instead of
@@ -24,8 +26,9 @@ const maxExact = 1 << 53
 //	{"d": "text"}:  del == -1, s is the text
 //
 // The Type's methods return fast-path results as *edit: one allocation of
-// 32 bytes, where an Op needs a slice header and room for components. It
-// encodes (MarshalJSON) as the op it stands for, and every function
+// 32 bytes (48 for a short compose result, its text included: see
+// inlineEdit), where an Op needs a slice header and room for components.
+// It encodes (MarshalJSON) as the op it stands for, and every function
 // accepts it wherever it accepts an op.
 type edit struct {
 	at  float64
@@ -210,44 +213,90 @@ func transformEdits(x, y *edit, left bool) (out edit, same, ok bool) {
 	return out, false, false // overlapping deletes
 }
 
+// splice is a compose result: the insert of head+mid+tail at code point
+// at, where head and tail are the ends of the first op's insert kept
+// around the second op's change (mid is its insert, or "" for a delete). Keeping
+// the three pieces apart lets each caller build the text into memory of
+// its choosing, copying the bytes once.
+type splice struct {
+	at              float64
+	head, mid, tail string
+}
+
+// len is the result text's length in bytes.
+func (sp *splice) len() int { return len(sp.head) + len(sp.mid) + len(sp.tail) }
+
 // composeEdits is compose(x, y) for two single edits where y edits inside
 // (or at either end of) x's insert: typing on, or deleting some of what
-// was typed. ok is false for every other case. An empty result is
-// returned as an edit with an empty insert.
-func composeEdits(x, y *edit) (out edit, ok bool) {
+// was typed. ok is false for every other case. The result may be empty
+// (y deletes all of x's insert).
+func composeEdits(x, y *edit) (sp splice, ok bool) {
 	if !x.isInsert() || y.at < x.at {
-		return out, false
+		return sp, false
 	}
 	s := x.s
 	k, past := uniOffset(s, y.at-x.at)
 	if past {
-		return out, false
+		return sp, false
 	}
 	if y.isInsert() {
-		return edit{at: x.at, s: s[:k] + y.s + s[k:]}, true
+		return splice{at: x.at, head: s[:k], mid: y.s, tail: s[k:]}, true
 	}
 	end, past := uniOffset(s[k:], y.size())
 	if past {
-		return out, false // the delete reaches past the insert
+		return sp, false // the delete reaches past the insert
 	}
-	return edit{at: x.at, s: s[:k] + s[k+end:]}, true
+	return splice{at: x.at, head: s[:k], tail: s[k+end:]}, true
 }
 
-// composeResult returns composeEdits' result as the Type returns it.
-func (e edit) composeResult() any {
-	if e.s == "" {
+// edit returns the result as an edit (with an empty insert when the
+// result is empty), its text in a new string.
+func (sp *splice) edit() edit { return edit{at: sp.at, s: sp.head + sp.mid + sp.tail} }
+
+// inlineCap is the longest compose result text an inlineEdit holds: the
+// edit's 32 bytes and the text's 16 fill a 48-byte allocation size class.
+const inlineCap = 16
+
+// inlineEdit is an edit whose text lives in the same allocation, so that
+// a compose result costs one allocation instead of two (the text, then
+// the edit). edit.s is made with unsafe.String over text, which is safe
+// because:
+//   - text is written only in composeResult, before edit.s is made, and
+//     nothing writes to an edit once it is returned: the string's bytes
+//     never change, as a Go string's must not;
+//   - a pointer into an object keeps the whole object alive, so the
+//     string stays valid when the *edit is dropped or the edit copied.
+type inlineEdit struct {
+	edit
+	text [inlineCap]byte
+}
+
+// composeResult returns composeEdits' result as the Type returns it: an
+// empty *Op, or a *edit allocated once with its text when that is short.
+func (sp *splice) composeResult() any {
+	n := sp.len()
+	switch {
+	case n == 0:
 		return &Op{}
+	case n > inlineCap:
+		e := sp.edit() // the text's allocation, then the edit's
+		return &e
 	}
-	r := e // only a result escapes to the heap
-	return &r
+	r := &inlineEdit{edit: edit{at: sp.at}}
+	t := r.text[:n]
+	k := copy(t, sp.head)
+	k += copy(t[k:], sp.mid)
+	copy(t[k:], sp.tail)
+	r.s = unsafe.String(&t[0], n)
+	return &r.edit
 }
 
 // composeOp returns composeEdits' result as a new result op.
-func (e edit) composeOp() *Op {
-	if e.s == "" {
+func (sp *splice) composeOp() *Op {
+	if sp.len() == 0 {
 		return &Op{}
 	}
-	return e.op()
+	return sp.edit().op()
 }
 
 // applyEdit is apply for a single edit: the document is copied once, into

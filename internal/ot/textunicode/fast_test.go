@@ -3,7 +3,9 @@ package textunicode
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
+	"unsafe"
 
 	"github.com/weftdev/weft/internal/ot"
 )
@@ -109,6 +111,80 @@ func TestEditResultIsAnOp(t *testing.T) {
 			if g != w {
 				t.Errorf("%s(%v): edit gives %s, Op gives %s", p.name, op, g, w)
 			}
+		}
+	}
+}
+
+// TestComposeResult checks the Type's compose result against the package
+// function's for results around inlineCap, and that a short result costs
+// one allocation (the edit and its text together).
+func TestComposeResult(t *testing.T) {
+	typed := "héllo😀 wörld, and some more text"
+	for _, c := range []struct {
+		a, b   Op
+		allocs float64
+	}{
+		{Op{Skip(3), Insert("x")}, Op{Skip(4), Insert("y")}, 1},                      // "xy"
+		{Op{Skip(3), Insert("x")}, Op{Skip(3), Delete(1)}, 0},                        // "": an empty *Op
+		{Op{Insert("héllo😀 w")}, Op{Skip(4), Insert("😀")}, 1},                        // 16 bytes: inline
+		{Op{Insert("héllo😀 w")}, Op{Skip(4), Insert("😀x")}, 2},                       // 17 bytes
+		{Op{Insert("héllo😀 wö")}, Op{Skip(2), Delete(1)}, 1},                         // 16 bytes after the delete
+		{Op{Skip(1), Insert(typed)}, Op{Skip(2), DeleteText("é")}, 2},                // long
+		{Op{Skip(1), Insert(typed)}, Op{Skip(7), Delete(len([]rune(typed)) - 6)}, 1}, // the head only
+		{Op{Insert("ab")}, Op{Skip(2), Insert("c")}, 1},                              // at the end
+		{Op{Insert("ab")}, Op{Insert("c")}, 1},                                       // at the start
+	} {
+		x, _ := asEdit(c.a)
+		y, _ := asEdit(c.b)
+		sp, ok := composeEdits(&x, &y)
+		if !ok {
+			t.Fatalf("compose(%v, %v) is not a fast-path case", c.a, c.b)
+		}
+		got, want := enc(t, sp.composeResult()), sp.composeOp().String()
+		if gen, _ := composeAll(c.a, c.b); want != gen.String() {
+			t.Errorf("compose(%v, %v): fast path %s, general %s", c.a, c.b, want, gen)
+		}
+		if got != want {
+			t.Errorf("compose(%v, %v): Type result %s, want %s", c.a, c.b, got, want)
+		}
+		if n := testing.AllocsPerRun(100, func() { _ = sp.composeResult() }); n != max(c.allocs, 1) {
+			// An empty *Op is one allocation too.
+			t.Errorf("compose(%v, %v): %v allocations, want %v", c.a, c.b, n, max(c.allocs, 1))
+		}
+	}
+}
+
+// TestInlineEditSize checks that an inlineEdit fills its size class
+// exactly, as inlineCap's comment says.
+func TestInlineEditSize(t *testing.T) {
+	if n := unsafe.Sizeof(inlineEdit{}); n != 48 {
+		t.Errorf("inlineEdit is %d bytes, want 48", n)
+	}
+}
+
+// TestInlineTextOutlivesEdit keeps only the strings of many inline
+// compose results, drops the edits, collects, and reuses the memory: the
+// strings must be intact (their pointers keep the objects alive).
+func TestInlineTextOutlivesEdit(t *testing.T) {
+	want := make([]string, 1000)
+	got := make([]string, len(want))
+	for i := range want {
+		s := fmt.Sprintf("%x😀", i)
+		want[i] = s + "y"
+		sp := splice{at: float64(i), head: s, mid: "y"}
+		got[i] = sp.composeResult().(*edit).s
+	}
+	for range 3 {
+		runtime.GC()
+		junk := make([]*inlineEdit, 10_000) // reuses freed 48-byte slots, if any
+		for i := range junk {
+			junk[i] = &inlineEdit{text: [inlineCap]byte{0: 'Z', inlineCap - 1: 'Z'}}
+		}
+		runtime.KeepAlive(junk)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("string %d is %q, want %q", i, got[i], want[i])
 		}
 	}
 }

@@ -109,8 +109,8 @@ func drain(b *builder, t *taker) error {
 func compose(op1, op2 Op) (*Op, error) {
 	if x, ok := asEdit(op1); ok {
 		if y, ok := asEdit(op2); ok {
-			if e, ok := composeEdits(&x, &y); ok {
-				return e.composeOp(), nil
+			if sp, ok := composeEdits(&x, &y); ok {
+				return sp.composeOp(), nil
 			}
 		}
 	}
