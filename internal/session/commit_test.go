@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/weftdev/weft/internal/ot"
+	"github.com/weftdev/weft/internal/ot/types"
 )
 
 // waitFor yields until cond holds (cond reads a channel length, which is
@@ -245,5 +246,51 @@ func TestRebaseTakesWaitingSubmits(t *testing.T) {
 	s, err := e.m.Fetch(t.Context(), "k", "t")
 	if err != nil || s.Version != 4 || string(s.Data) != `"?Xab!"` {
 		t.Errorf("snapshot = %s v%d, %v; want \"?Xab!\" v4 (both ops in the one commit)", s.Data, s.Version, err)
+	}
+}
+
+// TestCommitConflictRebasesRichText: rich-text snapshots are persistent
+// too, so a rich-text batch that loses the race is rebased inside the one
+// Store.Commit call, without reading the store or reloading the document.
+func TestCommitConflictRebasesRichText(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.HeadCheckInterval, o.Registry = -1, types.Registry() })
+	e.store.mu.Lock()
+	e.store.rebases = true
+	e.store.mu.Unlock()
+	a := dial(t, e, "A")
+	b := dial(t, e, "B")
+	a.sendRaw(`{"a":"op","c":"k","d":"r","seq":1,"create":{"type":"rich-text","data":[{"insert":"ab"}]}}`)
+	a.read()
+	b.sendRaw(`{"a":"s","c":"k","d":"r"}`)
+	b.read()
+	for v := int64(1); v <= 2; v++ {
+		ok, err := e.store.Commit(t.Context(), []Commit{{Collection: "k", ID: "r", Ops: []ot.Op{
+			{Version: v, Src: "other", Seq: v, Edit: []any{map[string]any{"insert": "X"}}, Ts: 1},
+		}}})
+		if err != nil || !ok[0] {
+			t.Fatalf("direct commit: %v %v", ok, err)
+		}
+	}
+	e.store.mu.Lock()
+	commits, reads := e.store.commits, e.store.snapReads+e.store.opsReads
+	e.store.mu.Unlock()
+	a.sendRaw(`{"a":"op","c":"k","d":"r","v":1,"seq":2,"op":[{"retain":2},{"insert":"!","attributes":{"bold":true}}]}`)
+	a.expect(`{"a":"op","c":"k","d":"r","v":1,"src":"other","seq":1,"op":[{"insert":"X"}]}`)
+	a.expect(`{"a":"op","c":"k","d":"r","v":2,"src":"other","seq":2,"op":[{"insert":"X"}]}`)
+	a.expect(`{"src":"A","seq":2,"v":3,"a":"op","c":"k","d":"r"}`)
+	b.expect(`{"a":"op","c":"k","d":"r","v":1,"src":"other","seq":1,"op":[{"insert":"X"}]}`)
+	b.expect(`{"a":"op","c":"k","d":"r","v":2,"src":"other","seq":2,"op":[{"insert":"X"}]}`)
+	b.expect(`{"a":"op","c":"k","d":"r","v":3,"src":"A","seq":2,"op":{"ops":[{"retain":4},{"insert":"!","attributes":{"bold":true}}]}}`)
+	e.store.mu.Lock()
+	if n := e.store.commits - commits; n != 1 {
+		t.Errorf("the conflicting submit took %d Store.Commit calls, want 1", n)
+	}
+	if n := e.store.snapReads + e.store.opsReads - reads; n != 0 {
+		t.Errorf("the conflicting submit read the store %d times, want 0", n)
+	}
+	e.store.mu.Unlock()
+	s, err := e.m.Fetch(t.Context(), "k", "r")
+	if err != nil || string(s.Data) != `{"ops":[{"insert":"XXab"},{"attributes":{"bold":true},"insert":"!"}]}` || s.Version != 4 {
+		t.Errorf("snapshot = %s v%d, %v", s.Data, s.Version, err)
 	}
 }
