@@ -156,47 +156,73 @@ func TestCommitConflictRebases(t *testing.T) {
 // Commit.Rebase, the lost race is resolved inside the one Store.Commit
 // call: the document is handed the ops it missed, transforms its batch over
 // them and the store writes the result, with no further store read and no
-// second commit.
+// second commit. rich-text snapshots are persistent too, so a rich-text
+// batch takes the same path.
 func TestCommitConflictRebasesInStore(t *testing.T) {
-	e := newEnv(t, func(o *Options) { o.HeadCheckInterval = -1 })
-	e.store.mu.Lock()
-	e.store.rebases = true
-	e.store.mu.Unlock()
-	a := dial(t, e, "A")
-	b := dial(t, e, "B")
-	a.sendRaw(`{"a":"op","c":"k","d":"t","seq":1,"create":{"type":"test-ptext","data":"ab"}}`)
-	a.read()
-	b.sendRaw(`{"a":"s","c":"k","d":"t"}`)
-	b.read()
-	for v := int64(1); v <= 2; v++ {
-		ok, err := e.store.Commit(t.Context(), []Commit{{Collection: "k", ID: "t", Ops: []ot.Op{
-			{Version: v, Src: "other", Seq: v, Edit: map[string]any{"p": 0.0, "i": "X"}, Ts: 1},
-		}}})
-		if err != nil || !ok[0] {
-			t.Fatalf("direct commit: %v %v", ok, err)
-		}
-	}
-	e.store.mu.Lock()
-	commits, reads := e.store.commits, e.store.snapReads+e.store.opsReads
-	e.store.mu.Unlock()
-	a.sendRaw(`{"a":"op","c":"k","d":"t","v":1,"seq":2,"op":{"p":2,"i":"!"}}`)
-	a.expect(`{"a":"op","c":"k","d":"t","v":1,"src":"other","seq":1,"op":{"i":"X","p":0}}`)
-	a.expect(`{"a":"op","c":"k","d":"t","v":2,"src":"other","seq":2,"op":{"i":"X","p":0}}`)
-	a.expect(`{"src":"A","seq":2,"v":3,"a":"op","c":"k","d":"t"}`)
-	b.expect(`{"a":"op","c":"k","d":"t","v":1,"src":"other","seq":1,"op":{"i":"X","p":0}}`)
-	b.expect(`{"a":"op","c":"k","d":"t","v":2,"src":"other","seq":2,"op":{"i":"X","p":0}}`)
-	b.expect(`{"a":"op","c":"k","d":"t","v":3,"src":"A","seq":2,"op":{"i":"!","p":4}}`)
-	e.store.mu.Lock()
-	if n := e.store.commits - commits; n != 1 {
-		t.Errorf("the conflicting submit took %d Store.Commit calls, want 1", n)
-	}
-	if n := e.store.snapReads + e.store.opsReads - reads; n != 0 {
-		t.Errorf("the conflicting submit read the store %d times, want 0", n)
-	}
-	e.store.mu.Unlock()
-	s, err := e.m.Fetch(t.Context(), "k", "t")
-	if err != nil || string(s.Data) != `"XXab!"` || s.Version != 4 {
-		t.Errorf("snapshot = %s v%d, %v; want \"XXab!\" v4", s.Data, s.Version, err)
+	for _, tc := range []struct {
+		name     string
+		registry *ot.Registry
+		create   string // the create message's "create" value
+		other    any    // the other instance's op (a JSON tree), committed at v1 and v2
+		otherJS  string // its JSON as subscribers receive it
+		submit   string // A's op at v1
+		rebased  string // A's op as B receives it, after the rebase
+		want     string // the snapshot's JSON at v4
+	}{
+		{"text", testRegistry(), `{"type":"test-ptext","data":"ab"}`,
+			map[string]any{"p": 0.0, "i": "X"}, `{"i":"X","p":0}`,
+			`{"p":2,"i":"!"}`, `{"i":"!","p":4}`, `"XXab!"`},
+		{"rich-text", types.Registry(), `{"type":"rich-text","data":[{"insert":"ab"}]}`,
+			[]any{map[string]any{"insert": "X"}}, `[{"insert":"X"}]`,
+			`[{"retain":2},{"insert":"!","attributes":{"bold":true}}]`,
+			`{"ops":[{"retain":4},{"insert":"!","attributes":{"bold":true}}]}`,
+			`{"ops":[{"insert":"XXab"},{"attributes":{"bold":true},"insert":"!"}]}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, func(o *Options) { o.HeadCheckInterval, o.Registry = -1, tc.registry })
+			e.store.mu.Lock()
+			e.store.rebases = true
+			e.store.mu.Unlock()
+			a := dial(t, e, "A")
+			b := dial(t, e, "B")
+			a.sendRaw(`{"a":"op","c":"k","d":"t","seq":1,"create":` + tc.create + `}`)
+			a.read()
+			b.sendRaw(`{"a":"s","c":"k","d":"t"}`)
+			b.read()
+			for v := int64(1); v <= 2; v++ {
+				ok, err := e.store.Commit(t.Context(), []Commit{{Collection: "k", ID: "t", Ops: []ot.Op{
+					{Version: v, Src: "other", Seq: v, Edit: tc.other, Ts: 1},
+				}}})
+				if err != nil || !ok[0] {
+					t.Fatalf("direct commit: %v %v", ok, err)
+				}
+			}
+			e.store.mu.Lock()
+			commits, reads := e.store.commits, e.store.snapReads+e.store.opsReads
+			e.store.mu.Unlock()
+			missed := func(v int) string {
+				return fmt.Sprintf(`{"a":"op","c":"k","d":"t","v":%d,"src":"other","seq":%d,"op":%s}`, v, v, tc.otherJS)
+			}
+			a.sendRaw(`{"a":"op","c":"k","d":"t","v":1,"seq":2,"op":` + tc.submit + `}`)
+			a.expect(missed(1))
+			a.expect(missed(2))
+			a.expect(`{"src":"A","seq":2,"v":3,"a":"op","c":"k","d":"t"}`)
+			b.expect(missed(1))
+			b.expect(missed(2))
+			b.expect(`{"a":"op","c":"k","d":"t","v":3,"src":"A","seq":2,"op":` + tc.rebased + `}`)
+			e.store.mu.Lock()
+			if n := e.store.commits - commits; n != 1 {
+				t.Errorf("the conflicting submit took %d Store.Commit calls, want 1", n)
+			}
+			if n := e.store.snapReads + e.store.opsReads - reads; n != 0 {
+				t.Errorf("the conflicting submit read the store %d times, want 0", n)
+			}
+			e.store.mu.Unlock()
+			s, err := e.m.Fetch(t.Context(), "k", "t")
+			if err != nil || string(s.Data) != tc.want || s.Version != 4 {
+				t.Errorf("snapshot = %s v%d, %v; want %s v4", s.Data, s.Version, err, tc.want)
+			}
+		})
 	}
 }
 
@@ -246,51 +272,5 @@ func TestRebaseTakesWaitingSubmits(t *testing.T) {
 	s, err := e.m.Fetch(t.Context(), "k", "t")
 	if err != nil || s.Version != 4 || string(s.Data) != `"?Xab!"` {
 		t.Errorf("snapshot = %s v%d, %v; want \"?Xab!\" v4 (both ops in the one commit)", s.Data, s.Version, err)
-	}
-}
-
-// TestCommitConflictRebasesRichText: rich-text snapshots are persistent
-// too, so a rich-text batch that loses the race is rebased inside the one
-// Store.Commit call, without reading the store or reloading the document.
-func TestCommitConflictRebasesRichText(t *testing.T) {
-	e := newEnv(t, func(o *Options) { o.HeadCheckInterval, o.Registry = -1, types.Registry() })
-	e.store.mu.Lock()
-	e.store.rebases = true
-	e.store.mu.Unlock()
-	a := dial(t, e, "A")
-	b := dial(t, e, "B")
-	a.sendRaw(`{"a":"op","c":"k","d":"r","seq":1,"create":{"type":"rich-text","data":[{"insert":"ab"}]}}`)
-	a.read()
-	b.sendRaw(`{"a":"s","c":"k","d":"r"}`)
-	b.read()
-	for v := int64(1); v <= 2; v++ {
-		ok, err := e.store.Commit(t.Context(), []Commit{{Collection: "k", ID: "r", Ops: []ot.Op{
-			{Version: v, Src: "other", Seq: v, Edit: []any{map[string]any{"insert": "X"}}, Ts: 1},
-		}}})
-		if err != nil || !ok[0] {
-			t.Fatalf("direct commit: %v %v", ok, err)
-		}
-	}
-	e.store.mu.Lock()
-	commits, reads := e.store.commits, e.store.snapReads+e.store.opsReads
-	e.store.mu.Unlock()
-	a.sendRaw(`{"a":"op","c":"k","d":"r","v":1,"seq":2,"op":[{"retain":2},{"insert":"!","attributes":{"bold":true}}]}`)
-	a.expect(`{"a":"op","c":"k","d":"r","v":1,"src":"other","seq":1,"op":[{"insert":"X"}]}`)
-	a.expect(`{"a":"op","c":"k","d":"r","v":2,"src":"other","seq":2,"op":[{"insert":"X"}]}`)
-	a.expect(`{"src":"A","seq":2,"v":3,"a":"op","c":"k","d":"r"}`)
-	b.expect(`{"a":"op","c":"k","d":"r","v":1,"src":"other","seq":1,"op":[{"insert":"X"}]}`)
-	b.expect(`{"a":"op","c":"k","d":"r","v":2,"src":"other","seq":2,"op":[{"insert":"X"}]}`)
-	b.expect(`{"a":"op","c":"k","d":"r","v":3,"src":"A","seq":2,"op":{"ops":[{"retain":4},{"insert":"!","attributes":{"bold":true}}]}}`)
-	e.store.mu.Lock()
-	if n := e.store.commits - commits; n != 1 {
-		t.Errorf("the conflicting submit took %d Store.Commit calls, want 1", n)
-	}
-	if n := e.store.snapReads + e.store.opsReads - reads; n != 0 {
-		t.Errorf("the conflicting submit read the store %d times, want 0", n)
-	}
-	e.store.mu.Unlock()
-	s, err := e.m.Fetch(t.Context(), "k", "r")
-	if err != nil || string(s.Data) != `{"ops":[{"insert":"XXab"},{"attributes":{"bold":true},"insert":"!"}]}` || s.Version != 4 {
-		t.Errorf("snapshot = %s v%d, %v", s.Data, s.Version, err)
 	}
 }
