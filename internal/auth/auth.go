@@ -133,10 +133,10 @@ type Authenticator struct {
 	fileKeys atomic.Pointer[[]vkey]
 	urlKeys  atomic.Pointer[[]vkey]
 	revoked  atomic.Pointer[revocationList]
-	// keysGen counts the changes of the JWKS key sets; keysChanged is set
-	// by each change and cleared when OnChange has been told of it.
+	// keysGen counts the changes of the JWKS key sets; notifiedGen is the
+	// count OnChange was last told of.
 	keysGen     atomic.Uint64
-	keysChanged atomic.Bool
+	notifiedGen atomic.Uint64
 }
 
 // New loads every configured key and the revocation list; any problem is an
@@ -196,7 +196,7 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 	}
 	a.parser = jwt.NewParser(a.parserOptions()...)
 	a.sigOnly = jwt.NewParser(append(a.parserOptions(), jwt.WithoutClaimsValidation())...)
-	a.keysChanged.Store(false) // the first load is not a change anyone must hear of
+	a.notifiedGen.Store(a.keysGen.Load()) // the first load is not a change anyone must hear of
 	return a, nil
 }
 
@@ -472,7 +472,6 @@ func (a *Authenticator) loadJWKS(ctx context.Context, src *source, dst *atomic.P
 	src.accept(data)
 	dst.Store(&keys)
 	a.keysGen.Add(1)
-	a.keysChanged.Store(true)
 	kids := make([]string, len(keys))
 	for i, k := range keys {
 		kids[i] = k.kid
@@ -507,7 +506,8 @@ func (a *Authenticator) Refresh(ctx context.Context) error {
 // notify calls OnChange when the revocation list changed (revoked) or the
 // key sets changed since OnChange was last called.
 func (a *Authenticator) notify(revoked bool) {
-	keys := a.keysChanged.Swap(false)
+	gen := a.keysGen.Load()
+	keys := a.notifiedGen.Swap(gen) != gen
 	if (revoked || keys) && a.cfg.OnChange != nil {
 		a.cfg.OnChange()
 	}

@@ -103,7 +103,8 @@ func (c *conn) armExpiry() {
 
 // Revoke closes every connection whose principal match reports as revoked,
 // with CloseTokenRevoked, and returns how many it closed. Call it when a
-// revocation list changes; connections without a principal are not asked.
+// revocation list or the trusted keys change; connections without a
+// principal are not asked.
 func (m *Manager) Revoke(match func(Principal) bool) int {
 	// match may be slow (a signature check per connection), so it runs
 	// outside connMu, which new connections wait for.

@@ -65,27 +65,37 @@ func (d *document) subscribeRemote() {
 // over the op message, which decodeOpMessage then decodes strictly; any
 // other form goes through encoding/json.
 func parseRemote(b []byte) (r remoteOp, ok bool) {
-	const head, ts, m = `{"wi":"`, `,"ts":`, `,"m":`
-	rest, found := bytes.CutPrefix(b, []byte(head))
-	if found {
-		if i := bytes.IndexByte(rest, '"'); i >= 0 && bytes.IndexByte(rest[:i], '\\') < 0 {
-			r.Instance = string(rest[:i])
-			if rest, found = bytes.CutPrefix(rest[i+1:], []byte(ts)); found {
-				j := bytes.IndexByte(rest, ',')
-				if j > 0 {
-					n, err := strconv.ParseInt(string(rest[:j]), 10, 64)
-					if rest, found = bytes.CutPrefix(rest[j:], []byte(m)); found && err == nil && len(rest) > 1 && rest[len(rest)-1] == '}' {
-						r.Ts, r.Msg = n, rest[:len(rest)-1]
-						return r, true
-					}
-				}
-			}
-		}
+	if r, ok = splitRemote(b); ok {
+		return r, true
 	}
 	r = remoteOp{}
 	if err := json.Unmarshal(b, &r); err != nil {
 		return r, false
 	}
+	return r, true
+}
+
+// splitRemote is parseRemote for encodeRemote's own layout; ok is false
+// for anything else.
+func splitRemote(b []byte) (r remoteOp, ok bool) {
+	rest, ok := bytes.CutPrefix(b, []byte(`{"wi":"`))
+	i := bytes.IndexByte(rest, '"')
+	if !ok || i < 0 || bytes.IndexByte(rest[:i], '\\') >= 0 {
+		return r, false
+	}
+	r.Instance = string(rest[:i])
+	if rest, ok = bytes.CutPrefix(rest[i+1:], []byte(`,"ts":`)); !ok {
+		return r, false
+	}
+	j := bytes.IndexByte(rest, ',')
+	if j <= 0 {
+		return r, false
+	}
+	ts, err := strconv.ParseInt(string(rest[:j]), 10, 64)
+	if rest, ok = bytes.CutPrefix(rest[j:], []byte(`,"m":`)); !ok || err != nil || len(rest) < 2 || rest[len(rest)-1] != '}' {
+		return r, false
+	}
+	r.Ts, r.Msg = ts, rest[:len(rest)-1]
 	return r, true
 }
 
