@@ -3,6 +3,7 @@ package pubsub
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 )
 
@@ -57,6 +58,20 @@ func (m *Memory) Publish(ctx context.Context, channel string, msg []byte) error 
 		select {
 		case s.ch <- msg:
 		default: // full: dropped for this subscriber, as the contract allows
+		}
+	}
+	return nil
+}
+
+// PublishBatch publishes msgs[i] on channels[i], in order, as Publish does
+// each. It keeps the messages, not the slices.
+func (m *Memory) PublishBatch(ctx context.Context, channels []string, msgs [][]byte) error {
+	if len(channels) != len(msgs) {
+		return fmt.Errorf("pubsub: publish batch: %d channels for %d messages", len(channels), len(msgs))
+	}
+	for i, ch := range channels {
+		if err := m.Publish(ctx, ch, msgs[i]); err != nil {
+			return err
 		}
 	}
 	return nil

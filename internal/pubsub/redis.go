@@ -126,6 +126,25 @@ func (r *Redis) Publish(ctx context.Context, channel string, msg []byte) error {
 	return nil
 }
 
+// PublishBatch publishes msgs[i] on channels[i], in order, in one round
+// trip (a pipeline), bounded by PublishTimeout like Publish. On error, some
+// of the messages may have been sent. It does not keep the slices.
+func (r *Redis) PublishBatch(ctx context.Context, channels []string, msgs [][]byte) error {
+	if len(channels) != len(msgs) {
+		return fmt.Errorf("pubsub: publish batch: %d channels for %d messages", len(channels), len(msgs))
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.opts.PublishTimeout)
+	defer cancel()
+	pipe := r.client.Pipeline()
+	for i, ch := range channels {
+		pipe.Publish(ctx, r.opts.Prefix+ch, msgs[i])
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("pubsub: publish batch of %d: %w", len(msgs), err)
+	}
+	return nil
+}
+
 // Subscribe calls deliver for each message published on channel (by any
 // instance, this one included) until the returned cancel is called.
 // deliver is called from the dispatcher goroutine, one call at a time, in

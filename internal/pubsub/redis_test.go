@@ -162,6 +162,43 @@ func TestRedisTwoInstances(t *testing.T) {
 	}
 }
 
+// TestRedisPublishBatch: a batch reaches each channel's subscribers in
+// order, interleaved channels included, and a mismatched batch is refused.
+func TestRedisPublishBatch(t *testing.T) {
+	url, prefix := testRedisURL(t), uniquePrefix()
+	pub, sub := newRedis(t, url, prefix), newRedis(t, url, prefix)
+	inX, inY := make(inbox, 1000), make(inbox, 1000)
+	subscribe(t, sub, "x", inX)
+	subscribe(t, sub, "y", inY)
+	awaitSubscribed(t, pub, "x", inX)
+	awaitSubscribed(t, pub, "y", inY)
+	var channels []string
+	var msgs [][]byte
+	for i := range 300 {
+		ch := "x"
+		if i%3 == 0 {
+			ch = "y"
+		}
+		channels = append(channels, ch)
+		msgs = append(msgs, []byte(fmt.Sprint(ch, i)))
+	}
+	if err := pub.PublishBatch(context.Background(), channels, msgs); err != nil {
+		t.Fatalf("PublishBatch: %v", err)
+	}
+	for i, ch := range channels {
+		in := inX
+		if ch == "y" {
+			in = inY
+		}
+		if got, want := next(t, in, ch), string(msgs[i]); got != want {
+			t.Fatalf("%s received %q, want %q", ch, got, want)
+		}
+	}
+	if err := pub.PublishBatch(context.Background(), []string{"x"}, nil); err == nil {
+		t.Error("PublishBatch with 1 channel and 0 messages: no error")
+	}
+}
+
 // TestRedisUnsubscribe checks reference-counted subscriptions: cancelling
 // one of two subscribers of a channel leaves the other, cancelling the last
 // stops delivery, cancel works from inside deliver and twice.

@@ -85,3 +85,11 @@ type PubSub interface {
 	// is safe to call more than once.
 	Subscribe(ctx context.Context, channel string, deliver func(msg []byte)) (cancel func(), err error)
 }
+
+// BatchPublisher is implemented by a PubSub that can send several messages
+// in one round trip. PublishBatch publishes msgs[i] on channels[i], in
+// order; on error any of them may or may not have been sent (receivers
+// ignore an op they already have). It must not keep the slices.
+type BatchPublisher interface {
+	PublishBatch(ctx context.Context, channels []string, msgs [][]byte) error
+}

@@ -3,8 +3,11 @@ package session
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"slices"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/weftdev/weft/internal/pubsub"
 )
@@ -49,4 +52,68 @@ func TestFailedPublishIsRetried(t *testing.T) {
 	waitFor(t, "a failed publish", func() bool { return flaky.tries.Load() > 0 })
 	flaky.down.Store(false)
 	b.expect(`{"a":"op","c":"t","d":"doc","v":1,"src":"A","seq":2,"op":{"p":0,"i":"a"}}`)
+}
+
+// batchBus records what reaches it, call by call. The first call signals
+// entered and blocks until release is closed, so that messages queue up
+// behind it; the second call fails.
+type batchBus struct {
+	PubSub
+	entered, release chan struct{}
+	calls            chan []string // "channel=msg" per message of each call
+	n                atomic.Int64
+}
+
+func (b *batchBus) record(channels []string, msgs [][]byte) error {
+	n := b.n.Add(1)
+	if n == 1 {
+		close(b.entered)
+		<-b.release
+	}
+	call := make([]string, len(channels))
+	for i := range channels {
+		call[i] = channels[i] + "=" + string(msgs[i])
+	}
+	b.calls <- call
+	if n == 2 {
+		return errors.New("bus unreachable")
+	}
+	return nil
+}
+
+func (b *batchBus) Publish(_ context.Context, channel string, msg []byte) error {
+	return b.record([]string{channel}, [][]byte{msg})
+}
+
+func (b *batchBus) PublishBatch(_ context.Context, channels []string, msgs [][]byte) error {
+	return b.record(channels, msgs)
+}
+
+// TestPublisherBatches: messages queued while a publish is under way go
+// out together in one PublishBatch, in order; when that fails, the latest
+// message of each channel is published again, once.
+func TestPublisherBatches(t *testing.T) {
+	bus := &batchBus{entered: make(chan struct{}), release: make(chan struct{}), calls: make(chan []string, 16)}
+	p := newPublisher(bus, time.Second, 5*time.Millisecond, slog.New(slog.DiscardHandler))
+	p.publish("a", []byte("1"))
+	<-bus.entered
+	p.publish("a", []byte("2"))
+	p.publish("a", []byte("3"))
+	p.publish("b", []byte("4"))
+	close(bus.release)
+	if got := <-bus.calls; !slices.Equal(got, []string{"a=1"}) {
+		t.Fatalf("first call %v, want [a=1]", got)
+	}
+	if got, want := <-bus.calls, []string{"a=2", "a=3", "b=4"}; !slices.Equal(got, want) {
+		t.Fatalf("second call %v, want %v (one batch, in order)", got, want)
+	}
+	got := append(<-bus.calls, <-bus.calls...)
+	slices.Sort(got)
+	if want := []string{"a=3", "b=4"}; !slices.Equal(got, want) {
+		t.Fatalf("retried %v, want the latest message of each channel %v", got, want)
+	}
+	p.close()
+	if extra := len(bus.calls); extra != 0 {
+		t.Errorf("%d more calls after the retries succeeded", extra)
+	}
 }
