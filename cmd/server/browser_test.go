@@ -133,10 +133,10 @@ func runEditorSuite(t *testing.T, b editorBrowser, shots string, env ...string) 
 	exe := needBrowserSuite(t, editorDir, b)
 	start := time.Now()
 	// A page taken offline by the browser's network emulation may never get
-	// its close frame (or its TCP FIN) out, and the browser itself gives up
-	// on the closing handshake only after a minute: the server learns that
-	// the person left from its keepalive, so the suite runs with pings
-	// short enough to notice well within the suite's 30 s waits.
+	// its close frame out while the browser still answers pings, so the
+	// suite also cuts that person's connections at the proxy (driver.mjs
+	// setOffline); short pings keep any other missed close well within the
+	// suite's 30 s waits.
 	p := startBinary(t, t.TempDir(), "--ping-interval", "2s", "--ping-timeout", "5s")
 	proxy := startOutageProxy(t, p.addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -152,6 +152,11 @@ func runEditorSuite(t *testing.T, b editorBrowser, shots string, env ...string) 
 	m := checksRE.FindStringSubmatch(out.String())
 	if m != nil {
 		t.Logf("editor suite in %s: %s passed, %s failed in %s", b.name, m[1], m[2], time.Since(start).Round(time.Second))
+	}
+	for _, line := range strings.Split(out.String(), "\n") {
+		if strings.Contains(line, "network cut at the proxy") {
+			t.Log(strings.TrimSpace(line))
+		}
 	}
 	if runErr != nil || m == nil || m[2] != "0" {
 		t.Fatalf("editor suite in %s failed (%v):\n%s", b.name, runErr, out.String())

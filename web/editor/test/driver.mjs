@@ -49,6 +49,16 @@ export async function launch(name, check) {
     const page = await newWindow(ctx);
     page.setDefaultTimeout(TIMEOUT);
     await page.setViewport(viewport);
+    // The person's name in every request's User-Agent lets an outage proxy
+    // (WEFT_OUTAGE_URL) cut this person's connections alone (setOffline).
+    const slug = person.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+    let tagged = true;
+    try {
+      await page.setUserAgent(`${await browser.userAgent()} ${PERSON_MARK}${slug}`);
+    } catch (e) {
+      tagged = false;
+      console.log(`  [${person}] no User-Agent override (${e.message}): offline relies on the browser's offline mode alone`);
+    }
     if (color) await page.evaluateOnNewDocument((c) => localStorage.setItem('weft.color', c), color);
     page.on('pageerror', (e) => {
       // Firefox reports a refused WebSocket (offline, server down) as a
@@ -65,7 +75,7 @@ export async function launch(name, check) {
       d.accept().catch(() => {});
     });
     await page.goto(url + (url.includes('?') ? '&' : '?') + 'name=' + encodeURIComponent(person));
-    const p = {name: person, ctx, page};
+    const p = {name: person, ctx, page, slug: tagged ? slug : null};
     people.push(p);
     return p;
   }
@@ -77,10 +87,32 @@ export async function launch(name, check) {
     people,
     // setOffline cuts (or restores) a person's network as the browser's
     // own offline mode: navigator.onLine turns false, the "offline" event
-    // fires, and the page's sockets and requests fail.
-    setOffline: (p, offline) => p.page.setOfflineMode(offline),
+    // fires, and the page's sockets and requests fail. Behind an outage
+    // proxy (WEFT_OUTAGE_URL) it also closes the person's connections there
+    // and refuses new ones until restored: a browser's offline mode may
+    // hold back a socket's close frame yet still answer the server's
+    // keepalive pings, which a real network drop never does.
+    setOffline: async (p, offline) => {
+      if (!offline) await cutAtProxy(p, false);
+      await p.page.setOfflineMode(offline);
+      if (offline) await cutAtProxy(p, true);
+    },
     close: () => browser.close(),
   };
+}
+
+// PERSON_MARK precedes a person's name in their pages' User-Agent; the
+// outage proxy of cmd/server's browser tests looks for it.
+const PERSON_MARK = 'weft-person/';
+
+// cutAtProxy cuts (or restores) person p's connections at the outage proxy
+// named by WEFT_OUTAGE_URL, if there is one.
+async function cutAtProxy(p, down) {
+  const url = process.env.WEFT_OUTAGE_URL;
+  if (!url || !p.slug) return;
+  const res = await fetch(`${url}?person=${encodeURIComponent(p.slug)}&down=${down ? 1 : 0}`, {method: 'POST'});
+  if (!res.ok) throw new Error(`outage proxy: ${res.status} ${await res.text()}`);
+  if (down) console.log(`  [${p.name}] network cut at the proxy (${await res.text()} connections closed)`);
 }
 
 // newWindow opens a page of ctx in a window of its own. Firefox hides all
