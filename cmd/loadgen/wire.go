@@ -33,7 +33,6 @@ type wireEditor struct {
 
 	replies chan []byte   // frames other than ops, for the request under way
 	done    chan struct{} // closed when the read loop ends
-	cancel  context.CancelFunc
 
 	mu       sync.Mutex
 	version  int64
@@ -60,11 +59,10 @@ func dialWire(ctx context.Context, url, instanceHeader string, onSent, onOp func
 		header = resp.Header.Get(instanceHeader)
 	}
 	ws.SetReadLimit(wireReadLimit)
-	rctx, cancel := context.WithCancel(context.Background())
 	e := &wireEditor{ws: ws, onSent: onSent, onOp: onOp, onError: onError,
-		replies: make(chan []byte, 8), done: make(chan struct{}), cancel: cancel,
+		replies: make(chan []byte, 8), done: make(chan struct{}),
 		ack: make(chan error, 1), changed: make(chan struct{})}
-	go e.readLoop(rctx)
+	go e.readLoop()
 	if err := e.handshake(ctx); err != nil {
 		e.Close()
 		return nil, "", err
@@ -74,7 +72,6 @@ func dialWire(ctx context.Context, url, instanceHeader string, onSent, onOp func
 
 // Close closes the connection and waits for the read loop.
 func (e *wireEditor) Close() {
-	e.cancel()
 	_ = e.ws.CloseNow()
 	<-e.done
 }
@@ -183,7 +180,10 @@ func (e *wireEditor) Submit(ctx context.Context, op []byte) error {
 	// the connection's id), an empty x.
 	frame := fmt.Appendf(nil, `{"a":"op","c":%s,"d":%s,"v":%d,"seq":%d,"x":{},"op":%s}`, c, d, v, seq, op)
 	e.onSent(e.src, seq)
-	if err := e.ws.Write(ctx, websocket.MessageText, frame); err != nil {
+	// No context on the write: one without a deadline saves the websocket
+	// library a timer per message (loadgen shares the server's CPUs); the
+	// frame is small and Close ends a blocked write.
+	if err := e.ws.Write(context.Background(), websocket.MessageText, frame); err != nil {
 		return fmt.Errorf("submit: %w", err)
 	}
 	select {
@@ -215,8 +215,10 @@ func (e *wireEditor) WaitVersion(ctx context.Context, v int64) error {
 	}
 }
 
-func (e *wireEditor) readLoop(ctx context.Context) {
+func (e *wireEditor) readLoop() {
 	defer close(e.done)
+	// Reads take no context (as Submit's writes): Close ends a blocked read.
+	ctx := context.Background()
 	for {
 		_, b, err := e.ws.Read(ctx)
 		if err != nil {
