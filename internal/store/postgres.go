@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -39,6 +40,8 @@ var ErrNotDurable = errors.New("postgres server does not make commits durable")
 type Postgres struct {
 	pool   *pgxpool.Pool
 	logger *slog.Logger
+	heads  knownHeads   // for the one-round-trip commit (postgres_fast.go)
+	fast   atomic.Int64 // batches written by the one-round-trip commit
 }
 
 // OpenPostgres connects to the database at url (a postgres:// URL or a

@@ -100,7 +100,10 @@ type pgDoc struct {
 }
 
 // Commit implements session.Store.Commit. The batch is one transaction:
-// one COMMIT (one WAL flush) for all its documents. For each document the
+// one COMMIT (one WAL flush) for all its documents. A batch whose every
+// document is at the head this store last locked or wrote goes in one round
+// trip (commitWithFastPath, postgres_fast.go); any other in two
+// (commitOnce). For each document the
 // head row is locked, then each commit is decided against the head as the
 // batch's earlier commits left it: first version == head wins, below the
 // head is false, above it (a gap) is an error wrapping ErrVersionGap.
@@ -133,6 +136,9 @@ func (p *Postgres) Commit(ctx context.Context, commits []ot.Commit) ([]bool, err
 	pairs, err := commitPairs(commits)
 	if err != nil {
 		return nil, err
+	}
+	if results, handled, err := p.commitWithFastPath(ctx, commits, enc, pairs); handled {
+		return results, err
 	}
 	for attempt := 1; ; attempt++ {
 		results, retry, err := p.commitOnce(ctx, commits, enc, pairs)
@@ -196,6 +202,9 @@ func (p *Postgres) commitOnce(ctx context.Context, commits []ot.Commit, enc []en
 	if err := lockDocs(ctx, conn, docs, byKey); err != nil {
 		return nil, retryable(err), err
 	}
+	for _, d := range docs {
+		p.heads.put(d.key, d.head, d.maxTs, true)
+	}
 	results = make([]bool, len(enc))
 	var w pgWrites
 	var lost []int // commits that lost the race and may rebase
@@ -254,6 +263,11 @@ func (p *Postgres) commitOnce(ctx context.Context, commits []ot.Commit, enc []en
 		return nil, false, fmt.Errorf("store: commit: %w", err)
 	}
 	inTx = false
+	for _, d := range docs {
+		if d.wrote {
+			p.heads.put(d.key, d.head, d.maxTs, false)
+		}
+	}
 	return results, false, nil
 }
 
