@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -58,19 +59,33 @@ SELECT collection, doc_id FROM u`
 // them all (the next commit of each document takes two round trips).
 const maxKnownHeads = 1 << 16
 
+// movedBackoff is how long a document whose head another writer moved
+// takes two round trips per commit before trying one again: while two
+// instances write a document in turns, the one-round-trip attempt would
+// mostly find the head moved and cost a round trip for nothing.
+const movedBackoff = 2 * time.Second
+
 // knownHeads remembers, per document, the head row as this store last
 // locked or wrote it. It is safe for concurrent use.
 type knownHeads struct {
+	now func() time.Time // the clock; time.Now unless a test sets it
+
 	mu sync.Mutex
 	m  map[docKey]knownHead
 }
 
 type knownHead struct {
 	head, maxTs int64
-	// moved is set when a one-round-trip commit found the head moved
-	// (another writer is active): the document's commits take two round
-	// trips until one finds the head where this store left it.
-	moved bool
+	// movedAt is when this store last found the head moved by another
+	// writer (zero if never): see movedBackoff.
+	movedAt time.Time
+}
+
+func (k *knownHeads) clock() time.Time {
+	if k.now != nil {
+		return k.now()
+	}
+	return time.Now()
 }
 
 func (k *knownHeads) get(key docKey) (knownHead, bool) {
@@ -81,8 +96,8 @@ func (k *knownHeads) get(key docKey) (knownHead, bool) {
 }
 
 // put records the head row of key as locked or written by this store.
-// locked says it was read under the row lock: if it is where this store
-// left it, no other writer came in between and moved is cleared.
+// locked says it was read under the row lock: when it is not where this
+// store left it, another writer came in between (the head moved).
 func (k *knownHeads) put(key docKey, head, maxTs int64, locked bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -90,13 +105,11 @@ func (k *knownHeads) put(key docKey, head, maxTs int64, locked bool) {
 		k.m = make(map[docKey]knownHead)
 	}
 	old, ok := k.m[key]
-	moved := ok && old.moved
+	movedAt := old.movedAt
 	if locked && ok && (old.head != head || old.maxTs != maxTs) {
-		moved = true
-	} else if locked && ok {
-		moved = false
+		movedAt = k.clock()
 	}
-	k.m[key] = knownHead{head: head, maxTs: maxTs, moved: moved}
+	k.m[key] = knownHead{head: head, maxTs: maxTs, movedAt: movedAt}
 }
 
 // markMoved records that key's head is not where this store left it.
@@ -104,22 +117,23 @@ func (k *knownHeads) markMoved(key docKey) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if h, ok := k.m[key]; ok {
-		h.moved = true
+		h.movedAt = k.clock()
 		k.m[key] = h
 	}
 }
 
 // fastCandidates returns, for a batch whose every commit is the only one
-// of its document and starts at the head this store remembers (not
-// marked moved), the remembered heads in commit order; ok is false
-// otherwise.
+// of its document and starts at the head this store remembers (and not
+// found moved within movedBackoff), the remembered heads in commit order;
+// ok is false otherwise.
 func (p *Postgres) fastCandidates(enc []encodedCommit) (heads []knownHead, ok bool) {
 	heads = make([]knownHead, len(enc))
 	seen := make(map[docKey]bool, len(enc))
+	now := p.heads.clock()
 	for i := range enc {
 		key := docKey{enc[i].collection, enc[i].id}
 		h, known := p.heads.get(key)
-		if !known || h.moved || h.head != enc[i].first || seen[key] {
+		if !known || h.head != enc[i].first || seen[key] || now.Sub(h.movedAt) < movedBackoff {
 			return nil, false
 		}
 		seen[key] = true

@@ -3,7 +3,9 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/weftdev/weft/internal/ot"
 	"github.com/weftdev/weft/internal/session"
@@ -21,6 +23,9 @@ func TestPostgresOneRoundTrip(t *testing.T) {
 	dsn := freshSchema(t)
 	a, b := openPostgresAt(t, dsn), openPostgresAt(t, dsn)
 	ctx := context.Background()
+	var now atomic.Int64 // the clock of a, in seconds
+	store.SetClock(a, func() time.Time { return time.Unix(now.Load(), 0) })
+	later := func() { now.Add(int64(store.MovedBackoff/time.Second) + 1) }
 	fast := func(want int64) {
 		t.Helper()
 		if got := store.FastCommits(a); got != want {
@@ -46,10 +51,10 @@ func TestPostgresOneRoundTrip(t *testing.T) {
 	mustCommitPG(t, b, []bool{true}, createCommit("c", "d", 3, "b", 1))
 	mustCommitPG(t, a, []bool{false}, createCommit("c", "d", 3, "a", 4))
 	fast(2)
-	// The head moved once: the next commit locks, finds the head where the
-	// lock left it, and the one after goes in one round trip again.
+	// Once the head moved, commits lock until MovedBackoff has passed.
 	mustCommitPG(t, a, []bool{true}, createCommit("c", "d", 4, "a", 4))
 	fast(2)
+	later()
 	mustCommitPG(t, a, []bool{true}, createCommit("c", "d", 5, "a", 5))
 	fast(3)
 
@@ -68,9 +73,19 @@ func TestPostgresOneRoundTrip(t *testing.T) {
 	if fmt.Sprint(missed) != "[v6:b/2]" {
 		t.Errorf("Rebase given %v, want [v6:b/2]", missed)
 	}
+	fast(3)
+
+	// After the backoff, a moved head costs one round trip for nothing,
+	// then the locks, and the backoff starts again.
+	later()
+	mustCommitPG(t, b, []bool{true}, createCommit("c", "d", 8, "b", 3))
+	mustCommitPG(t, a, []bool{false}, createCommit("c", "d", 8, "a", 7))
+	mustCommitPG(t, a, []bool{true}, createCommit("c", "d", 9, "a", 7))
+	fast(3)
 
 	// A group in which one document moved: the other is written in the
 	// round trip, the moved one reported lost.
+	later()
 	mustCommitPG(t, a, []bool{true, true}, createCommit("c", "x", 0, "a", 1), createCommit("c", "y", 0, "a", 1))
 	mustCommitPG(t, a, []bool{true, true}, createCommit("c", "x", 1, "a", 2), createCommit("c", "y", 1, "a", 2))
 	before := store.FastCommits(a)
@@ -84,7 +99,7 @@ func TestPostgresOneRoundTrip(t *testing.T) {
 	mustCommitPG(t, a, []bool{false}, createCommit("c", "y", 4, "a", 4))
 
 	for _, c := range []struct{ id, log string }{
-		{"d", "[v0:a/1 v1:a/2 v2:a/3 v3:b/1 v4:a/4 v5:a/5 v6:b/2 v7:a/6]"},
+		{"d", "[v0:a/1 v1:a/2 v2:a/3 v3:b/1 v4:a/4 v5:a/5 v6:b/2 v7:a/6 v8:b/3 v9:a/7]"},
 		{"x", "[v0:a/1 v1:a/2 v2:b/1]"},
 		{"y", "[v0:a/1 v1:a/2 v2:a/3 v3:a/4]"},
 	} {
@@ -92,8 +107,8 @@ func TestPostgresOneRoundTrip(t *testing.T) {
 			t.Errorf("log of %s = %s, want %s", c.id, l, c.log)
 		}
 	}
-	if h, err := b.Head(ctx, "c", "d"); err != nil || h != 8 {
-		t.Errorf("Head of d = %d, %v; want 8", h, err)
+	if h, err := b.Head(ctx, "c", "d"); err != nil || h != 10 {
+		t.Errorf("Head of d = %d, %v; want 10", h, err)
 	}
 	if v, err := b.VersionAt(ctx, "c", "d", 1006); err != nil || v != 7 {
 		t.Errorf("VersionAt(1006) = %d, %v; want 7", v, err)
