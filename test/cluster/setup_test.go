@@ -79,7 +79,12 @@ func (c *cluster) startNodes(o options, pgURL, redisURL string) {
 	t := c.t
 	t.Helper()
 	for i := range o.instances {
+		// The clients submit each op as soon as the last is acknowledged,
+		// far faster than anyone types: the per-connection op rate limit
+		// (tested in internal/session) is off, or a fast run of a fault
+		// test would see ERR_RATE_LIMITED instead of the faults it is about.
 		c.nodes = append(c.nodes, &node{name: fmt.Sprintf("weft%d", i+1), port: freePort(t), args: []string{
+			"--op-rate", "0",
 			"--data-dir", t.TempDir(),
 			"--postgres-url", pgURL, "--redis-url", redisURL, "--redis-prefix", c.prefix,
 			"--head-check-interval", o.headCheck.String(),
