@@ -360,6 +360,7 @@ func (m *Manager) startOwnership() {
 	m.inboxCancel = cancel
 	m.owners = newOwners(l, m.instance, o.LeaseDuration, o.Logger)
 	go m.runInbox()
+	o.Logger.Info("document ownership on", "instance", m.instance, "lease", o.LeaseDuration, "forward_timeout", o.ForwardTimeout)
 }
 
 // stopOwnership undoes startOwnership once the documents have exited.
