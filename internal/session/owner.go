@@ -476,6 +476,20 @@ func (d *document) route(batch []*submitEv) []*submitEv {
 	return local
 }
 
+// catchUpFor reads the ops the store has beyond the document's version
+// when a forwarded submit of batch is based on a newer version: the origin
+// saw ops that have not reached this instance yet (their PubSub message
+// is behind the forwarded submit, or was lost), and without them the
+// submit would be refused as newer than the document.
+func (d *document) catchUpFor(batch []*submitEv) {
+	for _, s := range batch {
+		if s.fwd != nil && s.hasV && s.op.Version > d.version {
+			d.catchUp()
+			return
+		}
+	}
+}
+
 // forward sends s to owner and keeps it pending; false when it could not
 // be encoded (it is then committed locally).
 func (d *document) forward(s *submitEv, owner string) bool {

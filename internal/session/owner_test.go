@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/weftdev/weft/internal/ot"
 	"github.com/weftdev/weft/internal/pubsub"
 )
 
@@ -377,5 +378,29 @@ func TestOwnershipOff(t *testing.T) {
 	}
 	if e := newEnvWith(t, st, nil, nil); e.m.owners != nil {
 		t.Error("no PubSub: ownership on")
+	}
+}
+
+// TestForwardedSubmitAheadOfOwner: the origin has seen an op the owner has
+// not (committed without a publish reaching the owner): the owner catches
+// up from the store instead of refusing the submit as newer.
+func TestForwardedSubmitAheadOfOwner(t *testing.T) {
+	envs, obs, st := ownedEnvs(t, 2, func(i int, o *Options) { o.HeadCheckInterval = -1 }, nil)
+	createOwnedCounter(t, envs[0])
+	settleOwner(t, envs, docKey{"k", "x"}, 0)
+	if _, err := st.Commit(context.Background(), []Commit{{Collection: "k", ID: "x",
+		Ops: []ot.Op{{Version: 1, Src: "Z", Seq: 1, Edit: 5.0, Ts: 1}}}}); err != nil {
+		t.Fatal(err)
+	}
+	b := dial(t, envs[1], "B")
+	b.sendRaw(`{"a":"f","c":"k","d":"x"}`)
+	b.expect(fmt.Sprintf(counterFetchV, 2, 5))
+	b.sendRaw(`{"a":"op","c":"k","d":"x","v":2,"seq":1,"op":10}`)
+	b.expect(`{"src":"B","seq":1,"v":2,"a":"op","c":"k","d":"x"}`)
+	if n := obs[1].forwarded.Load(); n != 1 {
+		t.Errorf("forwarded %d submits, want 1", n)
+	}
+	if n := obs[1].fellBack.Load(); n != 0 {
+		t.Errorf("fell back %d times, want 0", n)
 	}
 }

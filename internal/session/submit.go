@@ -47,6 +47,7 @@ func (d *document) handleSubmits(batch []*submitEv) {
 	if batch = d.route(batch); len(batch) == 0 {
 		return
 	}
+	d.catchUpFor(batch)
 	for attempt := 0; ; attempt++ {
 		start := d.version
 		kept := d.keep()
