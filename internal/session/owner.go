@@ -184,6 +184,12 @@ func (o *owners) run() {
 		case <-tick.C:
 			o.renew()
 		case <-o.done:
+			// Documents closing on Shutdown queued their releases.
+			var keys []docKey
+			for len(o.release) > 0 {
+				keys = append(keys, <-o.release)
+			}
+			o.releaseKeys(keys)
 			o.releaseAll()
 			return
 		}
@@ -286,6 +292,9 @@ func (o *owners) renew() {
 }
 
 func (o *owners) releaseKeys(keys []docKey) {
+	if len(keys) == 0 {
+		return
+	}
 	o.mu.Lock()
 	keys = keepUnheld(keys, o.held) // a document reopened meanwhile keeps its lease
 	o.mu.Unlock()

@@ -215,6 +215,9 @@ func TestForwardFallback(t *testing.T) {
 				if err := envs[0].m.Shutdown(ctx); err != nil {
 					t.Fatal(err)
 				}
+				if h := envs[1].m.opts.PubSub.(*pubsub.Memory).LeaseHolder(leaseKey(docKey{"k", "x"})); h != "" {
+					t.Errorf("after the owner's Shutdown the lease is held by %q, want released", h)
+				}
 			}
 			b.sendRaw(`{"a":"op","c":"k","d":"x","v":1,"seq":1,"op":10}`)
 			b.expect(`{"src":"B","seq":1,"v":1,"a":"op","c":"k","d":"x"}`)
@@ -403,4 +406,24 @@ func TestForwardedSubmitAheadOfOwner(t *testing.T) {
 	if n := obs[1].fellBack.Load(); n != 0 {
 		t.Errorf("fell back %d times, want 0", n)
 	}
+}
+
+// TestLeaseReleasedOnEviction: the owner releases a document's lease when
+// the document closes; the next submit through another instance takes it.
+func TestLeaseReleasedOnEviction(t *testing.T) {
+	envs, _, _ := ownedEnvs(t, 2, func(i int, o *Options) {
+		if i == 0 {
+			o.IdleTimeout = 20 * time.Millisecond
+		}
+	}, nil)
+	bus := envs[0].m.opts.PubSub.(*pubsub.Memory)
+	k := docKey{"k", "x"}
+	createOwnedCounter(t, envs[0])
+	waitFor(t, "the lease", func() bool { return envs[0].m.owners.ownerOf(k) == envs[0].m.instance })
+	waitFor(t, "the document closed", func() bool { return envs[0].m.OpenDocuments() == 0 })
+	waitFor(t, "the lease released", func() bool { return bus.LeaseHolder(leaseKey(k)) == "" })
+	b := dial(t, envs[1], "B")
+	b.sendRaw(`{"a":"op","c":"k","d":"x","v":1,"seq":1,"op":1}`)
+	b.expect(`{"src":"B","seq":1,"v":1,"a":"op","c":"k","d":"x"}`)
+	waitFor(t, "the lease taken", func() bool { return bus.LeaseHolder(leaseKey(k)) == envs[1].m.instance })
 }
