@@ -427,3 +427,24 @@ func TestLeaseReleasedOnEviction(t *testing.T) {
 	b.expect(`{"src":"B","seq":1,"v":1,"a":"op","c":"k","d":"x"}`)
 	waitFor(t, "the lease taken", func() bool { return bus.LeaseHolder(leaseKey(k)) == envs[1].m.instance })
 }
+
+// TestNotForwarded: an edit without a version (whose resubmit would not be
+// recognised as a duplicate) is committed by the instance that received
+// it, even when another owns the document.
+func TestNotForwarded(t *testing.T) {
+	envs, obs, st := ownedEnvs(t, 2, nil, nil)
+	createOwnedCounter(t, envs[0])
+	settleOwner(t, envs, docKey{"k", "x"}, 0)
+	b := dial(t, envs[1], "B")
+	b.sendRaw(`{"a":"op","c":"k","d":"x","v":null,"seq":1,"op":3}`)
+	b.expect(`{"src":"B","seq":1,"v":1,"a":"op","c":"k","d":"x"}`)
+	if n := obs[1].forwarded.Load(); n != 0 {
+		t.Errorf("forwarded %d submits, want 0", n)
+	}
+	if n := obs[1].committed.Load(); n != 1 {
+		t.Errorf("the receiving instance committed %d ops, want 1", n)
+	}
+	if n := countSrcSeq(t, st, "k", "x", "B", 1); n != 1 {
+		t.Errorf("(B, 1) stored %d times, want 1", n)
+	}
+}
