@@ -166,7 +166,12 @@ func (o *owners) drop(k docKey) {
 	if held {
 		select {
 		case o.release <- k:
-		default: // the lease expires by itself
+		default:
+			// Busy: kept held, it is renewed until released with the
+			// others at Shutdown (forwarded submits reopen the document).
+			o.mu.Lock()
+			o.held[k] = true
+			o.mu.Unlock()
 		}
 	}
 }
@@ -622,18 +627,19 @@ func (d *document) settle(e *tailEntry) {
 	if p == nil {
 		return
 	}
-	delete(d.pending, k)
 	s := p.s
 	var missed []tailEntry
 	if base := s.op.Version; base < e.op.Version {
 		entries, err := d.opsFrom(base)
 		if err != nil {
-			// Unanswered, the client resubmits after reconnecting.
+			// Left pending: the fallback commits it locally, which finds
+			// it committed and acks it.
 			d.m.opts.Logger.Warn("ops missed by a forwarded submit", "collection", d.key.c, "doc", d.key.id, "err", err)
 			return
 		}
 		missed = entries[:min(int64(len(entries)), e.op.Version-base)]
 	}
+	delete(d.pending, k)
 	d.replyMissed(s, missed)
 	s.conn.reply(ackMessage(s.coll(d), d.key.id, s.op.Src, s.op.Seq, e.op.Version))
 	if !s.start.IsZero() {
