@@ -448,3 +448,55 @@ func TestNotForwarded(t *testing.T) {
 		t.Errorf("(B, 1) stored %d times, want 1", n)
 	}
 }
+
+// TestOwnerGroupsForwardedWithLocal: the owner commits a forwarded submit
+// and its own client's submit, waiting together, in one commit.
+func TestOwnerGroupsForwardedWithLocal(t *testing.T) {
+	envs, obs, st := ownedEnvs(t, 2, nil, nil)
+	a := createOwnedCounter(t, envs[0])
+	k := docKey{"k", "x"}
+	settleOwner(t, envs, k, 0)
+	b := dial(t, envs[1], "B")
+	b.sendRaw(`{"a":"f","c":"k","d":"x"}`)
+	b.expect(fmt.Sprintf(counterFetchV, 1, 0))
+	c := dial(t, envs[0], "C")
+	st.mu.Lock()
+	st.gate, st.entered = make(chan struct{}), make(chan struct{}, 1)
+	st.mu.Unlock()
+	a.sendRaw(`{"a":"op","c":"k","d":"x","v":1,"seq":2,"op":1}`)
+	<-st.entered // the owner's document waits in this commit
+	b.sendRaw(`{"a":"op","c":"k","d":"x","v":1,"seq":1,"op":10}`)
+	c.sendRaw(`{"a":"op","c":"k","d":"x","v":1,"seq":1,"op":100}`)
+	envs[0].m.mu.Lock()
+	x := envs[0].m.docs[k]
+	envs[0].m.mu.Unlock()
+	waitFor(t, "the forwarded and the local submit in the owner's inbox", func() bool { return len(x.inbox) == 2 })
+	st.gate <- struct{}{} // release the first commit
+	<-st.entered          // the two waiting submits, in one commit
+	st.mu.Lock()
+	gate := st.gate
+	st.gate = nil
+	st.mu.Unlock()
+	gate <- struct{}{}
+	for _, cl := range []*tclient{b, c} {
+		m := cl.read()
+		for m["src"] != cl.id {
+			m = cl.read() // the ops it missed
+		}
+		if m["v"] != 2.0 && m["v"] != 3.0 || m["op"] != nil {
+			t.Errorf("%s: ack %v, want one at v2 or v3", cl.id, m)
+		}
+	}
+	st.mu.Lock()
+	n := len(st.opsPer)
+	got := fmt.Sprint(st.opsPer[n-2:])
+	st.mu.Unlock()
+	if got != "[[1] [2]]" {
+		t.Errorf("ops per commit per Store.Commit call = %s, want [[1] [2]]", got)
+	}
+	if n := obs[1].forwarded.Load(); n != 1 {
+		t.Errorf("forwarded %d submits, want 1", n)
+	}
+	b.sendRaw(`{"a":"f","c":"k","d":"x"}`)
+	b.expect(fmt.Sprintf(counterFetchV, 4, 111))
+}
