@@ -35,6 +35,9 @@ type Config struct {
 	PostgresURL     string
 	RedisURL        string
 	RedisPrefix     string
+	// DocOwnership routes each document's submits to the instance
+	// holding its lease in Redis (session.Options.DisableOwnership off).
+	DocOwnership bool
 	// TestNamespaces mounts the conformance control protocol (test only).
 	TestNamespaces bool
 	PprofAddr      string
@@ -120,6 +123,7 @@ func settings(c *Config, origins *string, level *string, al *authLists) []settin
 		{"postgres-url", "DATABASE_URL", "Postgres connection URL; when set, documents live in Postgres instead of the embedded store (required for several instances)", str(&c.PostgresURL, "")},
 		{"redis-url", "REDIS_URL", "Redis URL; when set, instances share edits and presence over Redis pub/sub (without it the instance runs alone)", str(&c.RedisURL, "")},
 		{"redis-prefix", "WEFT_REDIS_PREFIX", "prefix of Weft's Redis channel names, so deployments can share one Redis", str(&c.RedisPrefix, "weft:")},
+		{"doc-ownership", "WEFT_DOC_OWNERSHIP", "with --redis-url: route each document's submits to one owning instance (the holder of the document's lease in Redis), so that a busy document is committed by one instance in large batches instead of several taking turns; --doc-ownership=false lets every instance commit its own clients' submits", func(fs *flag.FlagSet, n, u string) { fs.BoolVar(&c.DocOwnership, n, true, u) }},
 		{"test-namespaces", "WEFT_TEST_NAMESPACES", "TEST ONLY, never in production: serve /_test/ns, which lets anyone create and drop throwaway in-memory document spaces (for running sharedb's client test suite; see conformance/PROTOCOL.md)", boolean(&c.TestNamespaces)},
 		{"compression", "WEFT_COMPRESSION", "WebSocket permessage-deflate: no-context-takeover (each message compressed alone; little memory per connection), context-takeover (better ratio, but a compressor kept per connection costs hundreds of KB each) or off", str(&c.Compression, "no-context-takeover")},
 		{"pprof-addr", "WEFT_PPROF_ADDR", "loopback address (e.g. 127.0.0.1:6060) to serve net/http/pprof on, for profiling; empty (the default) serves none", str(&c.PprofAddr, "")},

@@ -79,6 +79,21 @@ func TestConfigHelpNamesEveryEnvVar(t *testing.T) {
 	}
 }
 
+func TestConfigDocOwnership(t *testing.T) {
+	c, err := parseConfig(nil, env(nil), &bytes.Buffer{})
+	if err != nil || !c.DocOwnership {
+		t.Errorf("default doc ownership = %v, %v; want on", c.DocOwnership, err)
+	}
+	c, err = parseConfig(nil, env(map[string]string{"WEFT_DOC_OWNERSHIP": "false"}), &bytes.Buffer{})
+	if err != nil || c.DocOwnership {
+		t.Errorf("WEFT_DOC_OWNERSHIP=false: %v, %v; want off", c.DocOwnership, err)
+	}
+	c, err = parseConfig([]string{"--doc-ownership=false"}, env(map[string]string{"WEFT_DOC_OWNERSHIP": "true"}), &bytes.Buffer{})
+	if err != nil || c.DocOwnership {
+		t.Errorf("--doc-ownership=false over the environment: %v, %v; want off", c.DocOwnership, err)
+	}
+}
+
 func TestConfigHeadCheckInterval(t *testing.T) {
 	c, err := parseConfig(nil, env(nil), &bytes.Buffer{})
 	if err != nil {

@@ -109,6 +109,7 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server,
 		DisableCompression: cfg.Compression == "off",
 		NoContextTakeover:  cfg.Compression == "no-context-takeover",
 		CommitWorkers:      s.commitWorkers(),
+		DisableOwnership:   !cfg.DocOwnership,
 	}
 	cfg.Limits.apply(&opts)
 	s.manager, err = session.New(opts)

@@ -62,6 +62,8 @@ type Metrics struct {
 	gaps          prometheus.Counter
 	gapOps        prometheus.Counter
 	slow          prometheus.Counter
+	forwarded     prometheus.Counter
+	fellBack      prometheus.Counter
 	rejected      *prometheus.CounterVec
 	up            *prometheus.GaugeVec
 
@@ -70,7 +72,10 @@ type Metrics struct {
 	byReason map[string]prometheus.Counter
 }
 
-var _ session.Observer = (*Metrics)(nil)
+var (
+	_ session.Observer          = (*Metrics)(nil)
+	_ session.OwnershipObserver = (*Metrics)(nil)
+)
 
 // New creates Weft's collectors, plus the Go runtime and process
 // collectors, and registers them with reg.
@@ -121,6 +126,14 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 			Name: "weft_slow_clients_disconnected_total",
 			Help: "Connections closed with 1008 because their send queue filled.",
 		}),
+		forwarded: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "weft_submits_forwarded_total",
+			Help: "Submits sent to the instance owning their document (document ownership).",
+		}),
+		fellBack: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "weft_forward_fallbacks_total",
+			Help: "Forwarded submits the owner did not answer in time, committed by this instance instead.",
+		}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "weft_rejected_messages_total",
 			Help: "Client messages refused, by reason (a ShareDB error code, or a close reason such as message_too_big).",
@@ -135,7 +148,7 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 	src := opts.Sources
 	cs := []prometheus.Collector{
 		m.opsCommitted, m.submitAck, m.commitOps, m.commitDocs, m.commitSeconds, m.commitErrors,
-		m.retries, m.gaps, m.gapOps, m.slow, m.rejected, m.up,
+		m.retries, m.gaps, m.gapOps, m.slow, m.forwarded, m.fellBack, m.rejected, m.up,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "weft_connections",
 			Help: "Open client WebSocket connections.",
@@ -223,6 +236,12 @@ func (m *Metrics) GapFilled(ops int) {
 	m.gaps.Inc()
 	m.gapOps.Add(float64(ops))
 }
+
+// SubmitForwarded implements session.OwnershipObserver.
+func (m *Metrics) SubmitForwarded() { m.forwarded.Inc() }
+
+// ForwardFellBack implements session.OwnershipObserver.
+func (m *Metrics) ForwardFellBack(n int) { m.fellBack.Add(float64(n)) }
 
 // SlowClientClosed implements session.Observer.
 func (m *Metrics) SlowClientClosed() { m.slow.Inc() }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // DefaultBuffer is the number of messages a Memory subscription holds before
@@ -25,6 +26,9 @@ type Memory struct {
 	subs   map[string]map[*memorySub]struct{}
 	closed bool
 	wg     sync.WaitGroup // one per subscription goroutine
+
+	leases map[string]memLease // see leases.go
+	now    func() time.Time    // the leases' clock
 }
 
 type memorySub struct {
@@ -40,7 +44,8 @@ func NewMemory(buffer int) *Memory {
 	if buffer <= 0 {
 		buffer = DefaultBuffer
 	}
-	return &Memory{buffer: buffer, subs: make(map[string]map[*memorySub]struct{})}
+	return &Memory{buffer: buffer, subs: make(map[string]map[*memorySub]struct{}),
+		leases: make(map[string]memLease), now: time.Now}
 }
 
 // Publish hands msg to every current subscription of channel without

@@ -47,7 +47,7 @@ func (c *conn) setProtocol(major, minor any) {
 // DoNotCommitNoOps: an edit that is an empty array, from a client of
 // protocol 1.2 or later (ShareDB's rule).
 func (d *document) skipNoOp(s *submitEv, op *ot.Op) bool {
-	if !d.m.opts.DoNotCommitNoOps || op.Create != nil || op.Del || !s.conn.minor12.Load() {
+	if !d.m.opts.DoNotCommitNoOps || op.Create != nil || op.Del || !s.minor12() {
 		return false
 	}
 	if arr, ok := op.Edit.([]any); ok {
@@ -124,4 +124,13 @@ func jsKey(v any) string {
 		return strings.Join(parts, ",")
 	}
 	return ""
+}
+
+// minor12 reports whether the submitting client speaks protocol 1.2 or
+// later.
+func (s *submitEv) minor12() bool {
+	if s.fwd != nil {
+		return s.fwd.minor12
+	}
+	return s.conn.minor12.Load()
 }

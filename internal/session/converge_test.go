@@ -25,6 +25,7 @@ type simClient struct {
 	seq     int64
 	flight  *textOp
 	rng     *rand.Rand
+	doc     string // the document in collection t ("" is "doc")
 }
 
 func (s *simClient) write(v any) error {
@@ -62,7 +63,11 @@ func (s *simClient) submitRandom() error {
 	s.text = nt.(string)
 	s.seq++
 	s.flight = &op
-	return s.write(map[string]any{"a": "op", "c": "t", "d": "doc", "v": s.version, "seq": s.seq, "op": op.json()})
+	doc := s.doc
+	if doc == "" {
+		doc = "doc"
+	}
+	return s.write(map[string]any{"a": "op", "c": "t", "d": doc, "v": s.version, "seq": s.seq, "op": op.json()})
 }
 
 // handle processes one server message.

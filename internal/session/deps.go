@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"time"
 
 	"github.com/weftdev/weft/internal/ot"
 )
@@ -92,4 +93,28 @@ type PubSub interface {
 // ignore an op they already have). It must not keep the slices.
 type BatchPublisher interface {
 	PublishBatch(ctx context.Context, channels []string, msgs [][]byte) error
+}
+
+// Leases is implemented by a PubSub that can also hold short-lived named
+// leases (Redis: a key set with NX and an expiry). A Manager whose PubSub
+// implements it routes each document's submits to one owning instance (see
+// owner.go): the instance holding the document's lease commits them, and
+// the others forward their clients' submits to it. Nothing depends on a
+// lease for correctness: two instances believing they own a document, or
+// none, only cost throughput, because every commit is fenced by the
+// Store's conditional append and its (src, seq) duplicate detection.
+//
+// Each method handles a batch of keys in one round trip. ttl is how long a
+// lease lasts unless renewed.
+type Leases interface {
+	// AcquireLeases takes, for owner, each key no one holds, and extends
+	// those owner already holds. It returns, per key, the holder after the
+	// call and how long its lease has left.
+	AcquireLeases(ctx context.Context, owner string, keys []string, ttl time.Duration) (holders []string, left []time.Duration, err error)
+	// RenewLeases extends the keys owner still holds; held[i] reports
+	// whether keys[i] was still owner's (false: it expired, maybe taken
+	// by another).
+	RenewLeases(ctx context.Context, owner string, keys []string, ttl time.Duration) (held []bool, err error)
+	// ReleaseLeases deletes the keys owner still holds (leaving others').
+	ReleaseLeases(ctx context.Context, owner string, keys []string) error
 }

@@ -16,6 +16,11 @@
 //     queue only while it is non-empty, writing each batch with one system
 //     call (corkConn); keepalive pings run from a timer. An idle connection
 //     thus holds one goroutine and no write buffer.
+//   - With a PubSub that holds leases (Leases), each document has an owning
+//     instance, the holder of its lease, which commits the submits the other
+//     instances forward to it (owner.go). A lease is only a routing hint: the
+//     invariants below hold whoever commits, and a forwarded submit left
+//     unanswered is committed locally after Options.ForwardTimeout.
 //   - Presence relays (presenceHub) and live queries (queryHub) keep small
 //     leaf-locked maps; they never block and never call into documents while
 //     holding their locks.

@@ -48,6 +48,12 @@ type document struct {
 	// (sizeUnknown: not since loading) and grown bounds its growth since
 	// (see docsize.go).
 	size, grown int64
+	// pending are the submits forwarded to the document's owner and not
+	// yet answered (owner.go); fwdTimer fires at the earliest deadline,
+	// fwdC is its channel while armed (nil otherwise).
+	pending  map[srcSeq]*pendingFwd
+	fwdTimer *time.Timer
+	fwdC     <-chan time.Time
 }
 
 // tailEntry is a committed op with its encoded broadcast message.
@@ -79,6 +85,11 @@ func (d *document) run() {
 	defer close(d.done)
 	idle := time.NewTimer(d.m.opts.IdleTimeout)
 	defer idle.Stop()
+	defer func() {
+		if d.fwdTimer != nil {
+			d.fwdTimer.Stop()
+		}
+	}()
 	var headCheck <-chan time.Time
 	if iv := d.m.opts.HeadCheckInterval; iv > 0 {
 		t := time.NewTicker(iv)
@@ -101,8 +112,11 @@ func (d *document) run() {
 			case <-headCheck:
 				d.checkHead()
 				continue
+			case <-d.fwdC:
+				d.forwardExpired()
+				continue
 			case <-idle.C:
-				if len(d.subs) == 0 && d.m.tryEvict(d) {
+				if len(d.subs) == 0 && len(d.pending) == 0 && d.m.tryEvict(d) {
 					d.finish()
 					return
 				}
@@ -187,12 +201,17 @@ func (d *document) handle(ev event) {
 		d.handleOps(e)
 	case *presenceEv:
 		d.handlePresence(e)
+	case *fwdOutcomeEv:
+		d.handleOutcome(e)
 	}
 }
 
 // finish writes a snapshot if ops were committed since the last one and
 // leaves the PubSub channel.
 func (d *document) finish() {
+	if d.m.owners != nil {
+		d.m.owners.drop(d.key)
+	}
 	if d.unsubscribe != nil {
 		d.unsubscribe()
 		d.unsubscribe = nil

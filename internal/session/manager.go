@@ -47,6 +47,13 @@ type Manager struct {
 	connWG    sync.WaitGroup
 	shutDone  chan struct{}
 
+	// Ownership (owner.go); owners is nil when it is off.
+	owners      *owners
+	inbox       chan []byte // this instance's inbox messages
+	inboxCancel func()
+	inboxStop   chan struct{}
+	inboxDone   chan struct{}
+
 	corkBufs sync.Pool // of *[]byte: connections' write batches (corkConn)
 	perIP    ipCounter // open connections per client address
 }
@@ -78,6 +85,7 @@ func New(opts Options) (*Manager, error) {
 	m.commits = newCommitter(o.Store, o.MaxCommitBatch, o.CommitWorkers, o.StoreTimeout, o.Observer)
 	if o.PubSub != nil {
 		m.pub = newPublisher(o.PubSub, o.StoreTimeout, publishRetry, o.Logger)
+		m.startOwnership()
 	}
 	m.presence = newPresenceHub(m)
 	m.queries = newQueryHub(m)
@@ -211,6 +219,7 @@ func (m *Manager) shutdown(code websocket.StatusCode) {
 	m.mu.Unlock()
 	close(m.stop)
 	m.docWG.Wait()
+	m.stopOwnership()
 	m.commits.close()
 	if m.pub != nil {
 		m.pub.close()

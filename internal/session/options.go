@@ -146,6 +146,20 @@ type Options struct {
 	// 30 s; negative disables).
 	HeadCheckInterval time.Duration
 
+	// DisableOwnership turns off routing each document's submits to one
+	// owning instance (owner.go), which is on whenever PubSub implements
+	// Leases (Redis, Memory): every instance then commits its own
+	// clients' submits.
+	DisableOwnership bool
+	// LeaseDuration is how long a document's ownership lease lasts
+	// unless its owner renews it (default 5 s); it bounds how long
+	// others keep forwarding to an owner that died.
+	LeaseDuration time.Duration
+	// ForwardTimeout is how long a submit forwarded to its document's
+	// owner may go unanswered before it is committed locally (default
+	// 2 s).
+	ForwardTimeout time.Duration
+
 	// DisablePresence turns presence off, as ShareDB without its presence
 	// option: p and ps messages get no reply and have no effect (pu and pr
 	// are still answered).
@@ -207,6 +221,8 @@ func (o Options) withDefaults() (Options, error) {
 	setDefault(&o.InboxSize, 256)
 	setDefault(&o.StoreTimeout, 10*time.Second)
 	setDefault(&o.HeadCheckInterval, 30*time.Second)
+	setDefault(&o.LeaseDuration, 5*time.Second)
+	setDefault(&o.ForwardTimeout, 2*time.Second)
 	setDefault(&o.MaxConnectionsPerIP, 256)
 	setDefault(&o.OpRate, 100)
 	setDefault(&o.OpBurst, 200)

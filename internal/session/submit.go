@@ -18,6 +18,12 @@ type submitEv struct {
 	// start is when the submit was read off the socket (for
 	// Observer.SubmitAcked).
 	start time.Time
+	// fwd is set on a submit another instance forwarded (conn is then
+	// nil): its outcome goes back to that instance (owner.go).
+	fwd *fwdInfo
+	// local keeps a submit from being forwarded to the document's owner
+	// (a fallback after the owner did not answer).
+	local bool
 }
 
 // submitResult is the outcome of one submit within a batch.
@@ -34,10 +40,14 @@ type submitResult struct {
 func (d *document) handleSubmits(batch []*submitEv) {
 	if e := d.ensureLoaded(); e != nil {
 		for _, s := range batch {
-			s.conn.replyError(s.req, e)
+			d.fail(s, e)
 		}
 		return
 	}
+	if batch = d.route(batch); len(batch) == 0 {
+		return
+	}
+	d.catchUpFor(batch)
 	for attempt := 0; ; attempt++ {
 		start := d.version
 		kept := d.keep()
@@ -101,7 +111,7 @@ func (d *document) handleSubmits(batch []*submitEv) {
 				e = errInternal
 			}
 			for _, s := range batch {
-				s.conn.replyError(s.req, e)
+				d.fail(s, e)
 			}
 			return
 		}
@@ -185,12 +195,19 @@ func (d *document) commitFor(start int64, entries []tailEntry) Commit {
 func (d *document) reply(batch []*submitEv, results []submitResult) {
 	for i, s := range batch {
 		r := &results[i]
-		if r.err == errDocTooLarge {
-			s.conn.refuse(s.req, LimitDocSize, r.err)
+		if r.err != nil {
+			d.fail(s, r.err)
 			continue
 		}
-		if r.err != nil {
-			s.conn.replyError(s.req, r.err)
+		if s.fwd != nil {
+			// The owner's publish of the op answers the origin; a
+			// duplicate is answered on the origin's inbox.
+			if r.op == nil {
+				d.answerForwarded(s, newMsg().raw("dup", []byte("true")))
+			} else {
+				d.broadcast(r.op)
+				d.publish(r.op)
+			}
 			continue
 		}
 		d.replyMissed(s, r.missed)
@@ -208,6 +225,9 @@ func (d *document) reply(batch []*submitEv, results []submitResult) {
 // broadcast sends a committed op to the subscribers other than its author
 // and to live queries.
 func (d *document) broadcast(e *tailEntry) {
+	if len(d.pending) > 0 {
+		d.settle(e)
+	}
 	for c := range d.subs {
 		if c.src() != e.op.Src {
 			c.enqueue(e.msg)

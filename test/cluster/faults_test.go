@@ -1,13 +1,17 @@
 package cluster
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/redis/go-redis/v9"
 )
 
 // faultLoad is the workload of the fault tests: small enough for a 2-core
@@ -261,4 +265,75 @@ func TestRedisMessageDropped(t *testing.T) {
 			t.Errorf("%s reconnected to Redis: the drop should have been silent", n.name)
 		}
 	}
+}
+
+// owner returns the instance holding the lease of document id (document
+// ownership), read from Redis and matched with the id each instance logs
+// at start.
+func (c *cluster) owner(id string) *node {
+	c.t.Helper()
+	opts, err := redis.ParseURL(os.Getenv("WEFT_TEST_REDIS_URL"))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	rc := redis.NewClient(opts)
+	defer rc.Close()
+	key := c.prefix + "own:" + collection + "." + id
+	deadline := time.Now().Add(time.Minute)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		holder, err := rc.Get(ctx, key).Result()
+		cancel()
+		if err == nil {
+			for _, n := range c.nodes {
+				if strings.Contains(n.log(), "instance="+holder) {
+					return n
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("no instance holds the lease %s (last read: %q, %v)", key, holder, err)
+		}
+		time.Sleep(50 * time.Millisecond) // polling interval
+	}
+}
+
+// TestOwnerKilled kills with SIGKILL the instance owning a hot document
+// while the others forward their clients' submits to it: its own clients
+// reconnect elsewhere and resend, the others' forwarded submits fall back
+// to local commits, and every acknowledged op is in Postgres exactly once.
+func TestOwnerKilled(t *testing.T) {
+	c := newCluster(t, options{})
+	l := startLoad(t, c, faultLoad(11))
+	l.waitAcks(40, time.Minute)
+	victim := c.owner(docName("hot", 0))
+	forwarded := 0.0
+	for _, n := range c.nodes {
+		if n != victim {
+			v, _ := strconv.ParseFloat(metric(t, n, "weft_submits_forwarded_total"), 64)
+			forwarded += v
+		}
+	}
+	if forwarded == 0 {
+		t.Error("no instance forwarded a submit to the owner before the kill")
+	}
+	_ = victim.kill(t, syscall.SIGKILL)
+	killed := time.Now()
+	before := l.h.acks.Load()
+	l.waitAcks(before+40, time.Minute)
+	if err := victim.start(weftBinary(t)); err != nil {
+		t.Fatal(err)
+	}
+	f := l.verify(c, "owner-killed", killed)
+	fellBack := 0.0
+	for _, n := range c.nodes {
+		if n != victim {
+			v, _ := strconv.ParseFloat(metric(t, n, "weft_forward_fallbacks_total"), 64)
+			fellBack += v
+		}
+	}
+	t.Logf("forwarded before the kill: %v; fallbacks: %v", forwarded, fellBack)
+	requireClean(t, f)
+	requireAllAcked(t, l, f)
+	requireNoneFailed(t, l, f, ": clients should only have reconnected")
 }
