@@ -93,6 +93,9 @@ func TestObserverSeesCommitsAcksAndRejections(t *testing.T) {
 	if code := big.closeStatus(); code != CloseTooBig {
 		t.Fatalf("oversize message closed with %v, want %v", code, CloseTooBig)
 	}
+	// The websocket library sends the 1009 close before the read loop
+	// learns of it and counts the rejection.
+	waitFor(t, "the oversize message counted", func() bool { return obs.snapshot().rejected[ReasonTooBig] > 0 })
 	s := obs.snapshot()
 	if s.ops["test-counter"] != 11 {
 		t.Errorf("ops committed = %v, want 11 test-counter ops", s.ops)
