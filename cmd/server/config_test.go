@@ -94,6 +94,26 @@ func TestConfigDocOwnership(t *testing.T) {
 	}
 }
 
+// TestCommitWorkers: one commit at a time (the largest batches) unless
+// several instances commit the same documents on Postgres.
+func TestCommitWorkers(t *testing.T) {
+	for _, c := range []struct {
+		pg, redis string
+		owner     bool
+		want      int
+	}{
+		{"", "", true, 1},
+		{"postgres://db", "", true, 1},
+		{"postgres://db", "redis://r", true, 1},
+		{"postgres://db", "redis://r", false, 3},
+	} {
+		s := &server{cfg: Config{PostgresURL: c.pg, RedisURL: c.redis, DocOwnership: c.owner}}
+		if got := s.commitWorkers(); got != c.want {
+			t.Errorf("postgres %q, redis %q, ownership %v: %d commit workers, want %d", c.pg, c.redis, c.owner, got, c.want)
+		}
+	}
+}
+
 func TestConfigHeadCheckInterval(t *testing.T) {
 	c, err := parseConfig(nil, env(nil), &bytes.Buffer{})
 	if err != nil {

@@ -140,8 +140,14 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server,
 // Postgres, where a batch may wait for row locks another instance holds
 // (leaving a pool connection for reads), one on the embedded store, which
 // writes one transaction at a time anyway.
+// commitWorkers is session.Options.CommitWorkers: one, so that every
+// commit carries all the documents waiting (the fewest transactions),
+// except on Postgres with several instances each committing the same
+// documents (Redis on, document ownership off), where a batch may wait for
+// another instance's row locks and three let other documents' commits go
+// on meanwhile.
 func (s *server) commitWorkers() int {
-	if s.cfg.PostgresURL != "" {
+	if s.cfg.PostgresURL != "" && s.cfg.RedisURL != "" && !s.cfg.DocOwnership {
 		return 3
 	}
 	return 1
