@@ -82,6 +82,12 @@ func NewRedis(ctx context.Context, url string, opts RedisOptions, logger *slog.L
 		return nil, fmt.Errorf("pubsub: redis url: %w", err)
 	}
 	ropts.MaxRetries = 1 // a publish is bounded by PublishTimeout; do not queue retries behind it
+	if ropts.Protocol == 0 {
+		// RESP2 unless the URL asks otherwise: RESP3 gains nothing here
+		// and makes go-redis look for push notifications at every read of
+		// the subscriber connection.
+		ropts.Protocol = 2
+	}
 	if opts.PublishTimeout <= 0 {
 		opts.PublishTimeout = DefaultPublishTimeout
 	}

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"time"
@@ -346,7 +347,12 @@ func (d *document) setStored(uri string, data any) error {
 
 // applyStored applies an op that is already committed (loaded or remote) and
 // appends it to the tail.
-func (d *document) applyStored(op *ot.Op) error {
+func (d *document) applyStored(op *ot.Op) error { return d.applyStoredMsg(op, nil) }
+
+// applyStoredMsg is applyStored for an op whose message, as opMessage
+// writes it, is msg (another instance's broadcast): it becomes the tail
+// entry's message as it is, instead of being encoded again. msg may be nil.
+func (d *document) applyStoredMsg(op *ot.Op, msg []byte) error {
 	if op.Version != d.version {
 		return fmt.Errorf("op v%d does not follow v%d", op.Version, d.version)
 	}
@@ -362,9 +368,12 @@ func (d *document) applyStored(op *ot.Op) error {
 		if d.typ == nil {
 			return fmt.Errorf("edit v%d of a missing document", op.Version)
 		}
-		var err error
-		if edit, err = ot.Marshal(op.Edit); err != nil {
-			return fmt.Errorf("encode op v%d: %w", op.Version, err)
+		if edit = editOf(msg); edit == nil {
+			msg = nil
+			var err error
+			if edit, err = ot.Marshal(op.Edit); err != nil {
+				return fmt.Errorf("encode op v%d: %w", op.Version, err)
+			}
 		}
 		nd, err := d.typ.Apply(d.data, op.Edit)
 		if err != nil {
@@ -373,13 +382,36 @@ func (d *document) applyStored(op *ot.Op) error {
 		d.data = nd
 	}
 	d.noteStoredOp(op, edit)
-	d.push(*op, edit)
+	if msg == nil {
+		msg = opMessage(d.key.c, d.key.id, op, edit)
+	}
+	d.pushMsg(*op, msg)
 	return nil
+}
+
+// editOf returns the edit of an edit's op message laid out as opMessage
+// writes it (the "op" field last), nil when msg does not end that way. No
+// JSON string in the fields before it can hold the bytes ,"op": (their
+// quotes are escaped), so the first occurrence is the field.
+func editOf(msg []byte) []byte {
+	if len(msg) == 0 || msg[len(msg)-1] != '}' {
+		return nil
+	}
+	i := bytes.Index(msg, []byte(`,"op":`))
+	if i < 0 {
+		return nil
+	}
+	return msg[i+len(`,"op":`) : len(msg)-1]
 }
 
 // push appends a committed (or about to be committed) op to the tail.
 func (d *document) push(op ot.Op, edit []byte) {
-	d.tail = append(d.tail, tailEntry{op: op, msg: opMessage(d.key.c, d.key.id, &op, edit)})
+	d.pushMsg(op, opMessage(d.key.c, d.key.id, &op, edit))
+}
+
+// pushMsg is push with the op's message already encoded.
+func (d *document) pushMsg(op ot.Op, msg []byte) {
+	d.tail = append(d.tail, tailEntry{op: op, msg: msg})
 	d.version = op.Version + 1
 	if op.Ts != 0 {
 		d.mtime = op.Ts

@@ -535,20 +535,28 @@ func (d *document) forward(s *submitEv, owner string) bool {
 // with its src, seq and version, plus the origin's id (wo) and whether
 // the client speaks protocol 1.2 (w12).
 func forwardMessage(k docKey, s *submitEv, origin string) ([]byte, error) {
-	m := map[string]any{"a": "op", "c": k.c, "d": k.id, "v": s.op.Version,
-		"src": s.op.Src, "seq": s.op.Seq, "wo": origin}
+	m := newMsg().str("a", "op").str("c", k.c).str("d", k.id).num("v", s.op.Version).
+		str("src", s.op.Src).num("seq", s.op.Seq).str("wo", origin)
 	if s.conn.minor12.Load() {
-		m["w12"] = true
+		m.raw("w12", []byte("true"))
 	}
 	switch {
 	case s.op.Create != nil:
-		m["create"] = map[string]any{"type": s.op.Create.Type, "data": s.op.Create.Data}
+		b, err := ot.Marshal(s.op.Create.Data)
+		if err != nil {
+			return nil, err
+		}
+		m.raw("create", newMsg().str("type", s.op.Create.Type).raw("data", b).bytes())
 	case s.op.Del:
-		m["del"] = true
+		m.raw("del", []byte("true"))
 	default:
-		m["op"] = s.op.Edit
+		b, err := ot.Marshal(s.op.Edit)
+		if err != nil {
+			return nil, err
+		}
+		m.raw("op", b)
 	}
-	return ot.Marshal(m)
+	return m.bytes(), nil
 }
 
 // armForward arms the fallback timer for the earliest pending deadline,

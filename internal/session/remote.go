@@ -125,7 +125,7 @@ func (d *document) handleRemote(b []byte) {
 		d.catchUp()
 		return
 	}
-	if err := d.applyStored(op); err != nil {
+	if err := d.applyStoredMsg(op, r.Msg); err != nil {
 		d.m.opts.Logger.Warn("apply remote op", "collection", d.key.c, "doc", d.key.id, "err", err)
 		d.unload(d.version)
 		return

@@ -3,6 +3,8 @@ package session
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/weftdev/weft/internal/ot"
 )
 
 // TestParseRemote checks that the payloads encodeRemote writes are split
@@ -47,6 +49,32 @@ func TestParseRemote(t *testing.T) {
 			if _, err := decodeOpMessage(r.Msg); err == nil {
 				t.Errorf("parseRemote(%q) and decodeOpMessage accepted a broken payload", in)
 			}
+		}
+	}
+}
+
+// TestEditOf: the edit is found in messages as opMessage writes them,
+// whatever the names before it hold, and in no other message.
+func TestEditOf(t *testing.T) {
+	edit := []byte(`[{"p":["op"],"op":1},",\"op\":"]`)
+	for _, c := range []struct{ coll, id, src string }{
+		{"c", "d", "s"},
+		{`,"op":`, `"op":{`, `x,"op":y`},
+	} {
+		op := &ot.Op{Version: 3, Src: c.src, Seq: 4}
+		msg := opMessage(c.coll, c.id, op, edit)
+		if got := editOf(msg); string(got) != string(edit) {
+			t.Errorf("editOf(%s) = %s, want %s", msg, got, edit)
+		}
+	}
+	for _, msg := range []string{
+		`{"a":"op","c":"c","d":"d","v":0,"create":{"type":"t","data":{"op":1}}}`,
+		`{"a":"op","c":"c","d":"d","v":1,"del":true}`,
+		`{"a":"op","c":"c","d":"d","v":1,"op":[1]`,
+		``,
+	} {
+		if got := editOf([]byte(msg)); got != nil {
+			t.Errorf("editOf(%s) = %s, want nil", msg, got)
 		}
 	}
 }
