@@ -128,12 +128,17 @@ func newOwners(l Leases, self string, ttl time.Duration, log *slog.Logger) *owne
 func leaseKey(k docKey) string { return leasePrefix + docChannel(k.c, k.id) }
 
 // ownerOf returns the document's owner as far as known now ("" when none
-// is), and when none is, asks for the lease in the background.
+// is), and when its lease may have ended, asks for it in the background.
+// Meanwhile the holder last seen stays the answer: a live owner renews its
+// lease long before it ends, so committing locally at every expiry of
+// this cache would move the owner's head under it for nothing; a dead
+// owner's forwarded submits fall back after ForwardTimeout.
 func (o *owners) ownerOf(k docKey) string {
 	now := time.Now()
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if e, ok := o.known[k]; ok && now.Before(e.until) {
+	e, ok := o.known[k]
+	if ok && now.Before(e.until) {
 		return e.holder
 	}
 	if !o.asking[k] {
@@ -143,7 +148,7 @@ func (o *owners) ownerOf(k docKey) string {
 		default: // busy: a later submit asks again
 		}
 	}
-	return ""
+	return e.holder
 }
 
 // suspect makes this instance commit the document locally until the
@@ -264,7 +269,9 @@ func (o *owners) renew() {
 		keys = append(keys, k)
 	}
 	for k, e := range o.known {
-		if !now.Before(e.until) && !o.held[k] && !o.asking[k] {
+		// An entry stays a lease's length past its end: ownerOf answers
+		// with it while asking again.
+		if now.Sub(e.until) > o.ttl && !o.held[k] && !o.asking[k] {
 			delete(o.known, k)
 		}
 	}

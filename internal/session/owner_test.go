@@ -500,3 +500,37 @@ func TestOwnerGroupsForwardedWithLocal(t *testing.T) {
 	b.sendRaw(`{"a":"f","c":"k","d":"x"}`)
 	b.expect(fmt.Sprintf(counterFetchV, 4, 111))
 }
+
+// TestExpiredOwnerEntryStillForwards: when what an instance knows of a
+// document's owner has expired, it asks again and meanwhile goes on
+// forwarding to the owner it knew, instead of committing locally (which
+// would move the owner's head under it).
+func TestExpiredOwnerEntryStillForwards(t *testing.T) {
+	envs, obs, st := ownedEnvs(t, 2, nil, nil)
+	createOwnedCounter(t, envs[0])
+	k := docKey{"k", "x"}
+	settleOwner(t, envs, k, 0)
+	o := envs[1].m.owners
+	o.mu.Lock()
+	e := o.known[k]
+	e.until = time.Now().Add(-time.Millisecond)
+	o.known[k] = e
+	o.mu.Unlock()
+	b := dial(t, envs[1], "B")
+	b.sendRaw(`{"a":"op","c":"k","d":"x","v":1,"seq":1,"op":10}`)
+	b.expect(`{"src":"B","seq":1,"v":1,"a":"op","c":"k","d":"x"}`)
+	if n := obs[1].forwarded.Load(); n != 1 {
+		t.Errorf("forwarded %d submits, want 1", n)
+	}
+	if n := obs[1].committed.Load(); n != 0 {
+		t.Errorf("the origin committed %d ops itself, want 0", n)
+	}
+	if n := countSrcSeq(t, st, "k", "x", "B", 1); n != 1 {
+		t.Errorf("(B, 1) stored %d times, want 1", n)
+	}
+	waitFor(t, "the owner known again", func() bool {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		return time.Now().Before(o.known[k].until)
+	})
+}
