@@ -49,7 +49,6 @@ func runEditors(ctx context.Context, cfg config, log *slog.Logger) (result, erro
 		return result{}, err
 	}
 	r := &editorRun{cfg: cfg, reg: reg, kind: kind, log: log,
-		sent: sendTimes{m: map[opID]sentOp{}},
 		coll: fmt.Sprintf("loadgen-%d", time.Now().UnixNano())}
 	r.budget.Store(cfg.maxOps)
 	if err := r.createDocs(ctx, docs); err != nil {
@@ -166,9 +165,9 @@ func (r *editorRun) createDocs(ctx context.Context, n int) error {
 // instances).
 func (r *editorRun) dialEditor(ctx context.Context) (*wireEditor, string, error) {
 	var inst atomic.Pointer[string]
-	onSent := func(src string, seq int64) { r.sent.put(opID{src, seq}, sentOp{time.Now(), inst.Load()}) }
+	onSent := func(src string, seq int64) { r.sent.put(src, seq, time.Now(), inst.Load()) }
 	onOp := func(src string, seq int64) {
-		s, ok := r.sent.get(opID{src, seq})
+		s, ok := r.sent.get(src, seq)
 		if !ok {
 			return
 		}
@@ -247,16 +246,17 @@ func (r *editorRun) connectEditors(ctx context.Context, docs, per int) ([]editor
 // edit is one editor's closed loop, bounded by the deadline and the shared
 // op budget.
 func (r *editorRun) edit(ctx context.Context, e editor, rng *rand.Rand) {
+	// Every submit must be answered by 10 s after the run's end.
+	sctx, cancel := context.WithDeadline(ctx, r.deadline.Add(10*time.Second))
+	defer cancel()
 	for ctx.Err() == nil && time.Now().Before(r.deadline) && r.budget.Add(-1) >= 0 {
 		op, err := r.kind.next(rng, e.w.Version())
 		if err != nil {
 			r.fail(err)
 			return
 		}
-		sctx, cancel := context.WithDeadline(ctx, r.deadline.Add(10*time.Second))
 		t0 := time.Now()
 		err = e.w.Submit(sctx, op)
-		cancel()
 		if err != nil {
 			r.fail(err)
 			continue
