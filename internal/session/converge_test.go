@@ -164,20 +164,7 @@ func TestConvergence(t *testing.T) {
 	}
 	var text string
 	_ = json.Unmarshal(final.Data, &text)
-	for i, s := range sims {
-		for s.version < final.Version {
-			m, err := s.readMsg()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := s.handle(m); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if s.text != text {
-			t.Errorf("client %d has %q, server %q", i, s.text, text)
-		}
-	}
+	settleSims(t, "", sims, final.Version, text)
 	ops := e.store.opsOf("t", "doc")
 	for i, op := range ops {
 		if op.Version != int64(i) {
@@ -236,5 +223,28 @@ func TestDuplicateBeyondTail(t *testing.T) {
 	a.expect(`{"src":"src-a","seq":1,"v":0,"a":"op","c":"k","d":"x"}`)
 	if n := len(e.store.opsOf("k", "x")); n != 8 {
 		t.Errorf("stored %d ops, want 8", n)
+	}
+}
+
+// settleSims has each of sims (those of doc, unless doc is "") read until
+// it reaches version v, and checks that it then holds text.
+func settleSims(t *testing.T, doc string, sims []*simClient, v int64, text string) {
+	t.Helper()
+	for i, s := range sims {
+		if doc != "" && s.doc != doc {
+			continue
+		}
+		for s.version < v {
+			m, err := s.readMsg()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.handle(m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if s.text != text {
+			t.Errorf("%s: client %d has %q, server %q", doc, i, s.text, text)
+		}
 	}
 }

@@ -336,23 +336,7 @@ func TestOwnedConvergence(t *testing.T) {
 		}
 		var text string
 		_ = json.Unmarshal(final.Data, &text)
-		for i, s := range sims {
-			if s.doc != doc {
-				continue
-			}
-			for s.version < final.Version {
-				m, err := s.readMsg()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := s.handle(m); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if s.text != text {
-				t.Errorf("%s: client %d has %q, server %q", doc, i, s.text, text)
-			}
-		}
+		settleSims(t, doc, sims, final.Version, text)
 		seen := make(map[srcSeq]bool)
 		for i, op := range st.opsOf("t", doc) {
 			if op.Version != int64(i) {

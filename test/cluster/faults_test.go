@@ -148,6 +148,19 @@ func TestInstanceKilled(t *testing.T) {
 	l := startLoad(t, c, faultLoad(5))
 	l.waitAcks(40, time.Minute)
 	victim := c.nodes[1]
+	f := killUnderLoad(t, c, l, victim, "instance-killed")
+	requireClean(t, f)
+	if f.resends == 0 {
+		t.Error("no client resent an op after the kill: the fault missed the load")
+	}
+	requireAllAcked(t, l, f)
+	requireNoneFailed(t, l, f, ": clients should only have reconnected")
+}
+
+// killUnderLoad kills victim with SIGKILL, waits until the load has 40
+// more acks, starts victim again and verifies the run as name.
+func killUnderLoad(t *testing.T, c *cluster, l *load, victim *node, name string) figures {
+	t.Helper()
 	_ = victim.kill(t, syscall.SIGKILL)
 	killed := time.Now()
 	before := l.h.acks.Load()
@@ -155,13 +168,7 @@ func TestInstanceKilled(t *testing.T) {
 	if err := victim.start(weftBinary(t)); err != nil {
 		t.Fatal(err)
 	}
-	f := l.verify(c, "instance-killed", killed)
-	requireClean(t, f)
-	if f.resends == 0 {
-		t.Error("no client resent an op after the kill: the fault missed the load")
-	}
-	requireAllAcked(t, l, f)
-	requireNoneFailed(t, l, f, ": clients should only have reconnected")
+	return l.verify(c, name, killed)
 }
 
 // TestRollingRestart drains and restarts every instance in turn (SIGTERM)
@@ -317,14 +324,7 @@ func TestOwnerKilled(t *testing.T) {
 	if forwarded == 0 {
 		t.Error("no instance forwarded a submit to the owner before the kill")
 	}
-	_ = victim.kill(t, syscall.SIGKILL)
-	killed := time.Now()
-	before := l.h.acks.Load()
-	l.waitAcks(before+40, time.Minute)
-	if err := victim.start(weftBinary(t)); err != nil {
-		t.Fatal(err)
-	}
-	f := l.verify(c, "owner-killed", killed)
+	f := killUnderLoad(t, c, l, victim, "owner-killed")
 	fellBack := 0.0
 	for _, n := range c.nodes {
 		if n != victim {
