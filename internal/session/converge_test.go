@@ -142,19 +142,7 @@ func TestConvergence(t *testing.T) {
 		sims[i] = &simClient{ws: c.ws, id: c.id, text: data["data"].(string),
 			version: int64(data["v"].(float64)), rng: rand.New(rand.NewSource(int64(i)))}
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, clients)
-	for _, s := range sims {
-		wg.Add(1)
-		go func() { defer wg.Done(); errs <- s.run(opsEach) }()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	runSims(t, sims, opsEach)
 	final, err := e.m.Fetch(context.Background(), "t", "doc")
 	if err != nil {
 		t.Fatal(err)
@@ -223,6 +211,24 @@ func TestDuplicateBeyondTail(t *testing.T) {
 	a.expect(`{"src":"src-a","seq":1,"v":0,"a":"op","c":"k","d":"x"}`)
 	if n := len(e.store.opsOf("k", "x")); n != 8 {
 		t.Errorf("stored %d ops, want 8", n)
+	}
+}
+
+// runSims runs sims concurrently, opsEach ops each, and fails the test on
+// the first error.
+func runSims(t *testing.T, sims []*simClient, opsEach int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(sims))
+	for _, s := range sims {
+		wg.Go(func() { errs <- s.run(opsEach) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

@@ -46,10 +46,9 @@ package session
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
-
-	"github.com/weftdev/weft/internal/ot"
 )
 
 // Channel and key prefixes of ownership. A document's channel always holds
@@ -276,10 +275,7 @@ func (o *owners) renew() {
 		}
 	}
 	o.mu.Unlock()
-	for len(keys) > 0 {
-		n := min(len(keys), maxLeaseBatch)
-		batch := keys[:n]
-		keys = keys[n:]
+	for batch := range slices.Chunk(keys, maxLeaseBatch) {
 		ctx, cancel := o.ctx()
 		held, err := o.leases.RenewLeases(ctx, o.self, leaseKeys(batch), o.ttl)
 		cancel()
@@ -310,13 +306,17 @@ func (o *owners) releaseKeys(keys []docKey) {
 	o.mu.Lock()
 	keys = keepUnheld(keys, o.held) // a document reopened meanwhile keeps its lease
 	o.mu.Unlock()
-	if len(keys) == 0 {
-		return
-	}
-	ctx, cancel := o.ctx()
-	defer cancel()
-	if err := o.leases.ReleaseLeases(ctx, o.self, leaseKeys(keys)); err != nil {
-		o.log.Warn("release document leases", "docs", len(keys), "err", err)
+	o.giveUp(keys)
+}
+
+// giveUp releases the leases of keys, maxLeaseBatch keys per round trip.
+func (o *owners) giveUp(keys []docKey) {
+	for batch := range slices.Chunk(keys, maxLeaseBatch) {
+		ctx, cancel := o.ctx()
+		if err := o.leases.ReleaseLeases(ctx, o.self, leaseKeys(batch)); err != nil {
+			o.log.Warn("release document leases", "docs", len(batch), "err", err)
+		}
+		cancel()
 	}
 }
 
@@ -340,15 +340,7 @@ func (o *owners) releaseAll() {
 	clear(o.held)
 	clear(o.known)
 	o.mu.Unlock()
-	for len(keys) > 0 {
-		n := min(len(keys), maxLeaseBatch)
-		ctx, cancel := o.ctx()
-		if err := o.leases.ReleaseLeases(ctx, o.self, leaseKeys(keys[:n])); err != nil {
-			o.log.Warn("release document leases", "docs", n, "err", err)
-		}
-		cancel()
-		keys = keys[n:]
-	}
+	o.giveUp(keys)
 }
 
 // close stops the goroutine after releasing the leases held.
@@ -521,7 +513,7 @@ func (d *document) forward(s *submitEv, owner string) bool {
 		p.s = s
 		return true
 	}
-	msg, err := forwardMessage(d.key, s, d.m.instance)
+	msg, err := d.forwardMessage(s)
 	if err != nil {
 		d.m.opts.Logger.Warn("encode forwarded submit", "collection", d.key.c, "doc", d.key.id, "err", err)
 		return false
@@ -538,30 +530,18 @@ func (d *document) forward(s *submitEv, owner string) bool {
 	return true
 }
 
-// forwardMessage encodes a submit for the owner's inbox: the op message
-// with its src, seq and version, plus the origin's id (wo) and whether
-// the client speaks protocol 1.2 (w12).
-func forwardMessage(k docKey, s *submitEv, origin string) ([]byte, error) {
-	m := newMsg().str("a", "op").str("c", k.c).str("d", k.id).num("v", s.op.Version).
-		str("src", s.op.Src).num("seq", s.op.Seq).str("wo", origin)
-	if s.conn.minor12.Load() {
-		m.raw("w12", []byte("true"))
+// forwardMessage encodes a submit for the owner's inbox: its op message
+// (as entryFor encodes it, with src, seq and version) plus the origin's id
+// (wo) and whether the client speaks protocol 1.2 (w12).
+func (d *document) forwardMessage(s *submitEv) ([]byte, error) {
+	e, err := d.entryFor(&s.op)
+	if err != nil {
+		return nil, err
 	}
-	switch {
-	case s.op.Create != nil:
-		b, err := ot.Marshal(s.op.Create.Data)
-		if err != nil {
-			return nil, err
-		}
-		m.raw("create", newMsg().str("type", s.op.Create.Type).raw("data", b).bytes())
-	case s.op.Del:
-		m.raw("del", []byte("true"))
-	default:
-		b, err := ot.Marshal(s.op.Edit)
-		if err != nil {
-			return nil, err
-		}
-		m.raw("op", b)
+	m := &msg{b: e.msg[:len(e.msg)-1]} // reopened: the fields go on
+	m.str("wo", d.m.instance)
+	if s.minor12() {
+		m.raw("w12", []byte("true"))
 	}
 	return m.bytes(), nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -305,19 +304,7 @@ func TestOwnedConvergence(t *testing.T) {
 			}
 		}
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, len(sims))
-	for _, s := range sims {
-		wg.Add(1)
-		go func() { defer wg.Done(); errs <- s.run(opsEach) }()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	runSims(t, sims, opsEach)
 	var forwarded int64
 	for _, o := range obs {
 		forwarded += o.forwarded.Load()

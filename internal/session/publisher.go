@@ -100,14 +100,7 @@ collect:
 		err := bp.PublishBatch(ctx, channels, msgs)
 		cancel()
 		for i, ch := range channels {
-			if err != nil {
-				if _, known := p.failed[ch]; !known {
-					p.log.Warn("publish op; will retry", "channel", ch, "err", err)
-				}
-				p.failed[ch] = msgs[i]
-			} else {
-				delete(p.failed, ch)
-			}
+			p.noteOutcome(ch, msgs[i], err)
 		}
 	}
 	clear(msgs) // do not keep published messages alive
@@ -119,15 +112,21 @@ func (p *publisher) send(m pubMsg) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), p.timeout)
 	err := p.ps.Publish(ctx, m.channel, m.msg)
 	cancel()
-	if err != nil {
-		if _, known := p.failed[m.channel]; !known {
-			p.log.Warn("publish op; will retry", "channel", m.channel, "err", err)
-		}
-		p.failed[m.channel] = m.msg
-		return false
+	p.noteOutcome(m.channel, m.msg, err)
+	return err == nil
+}
+
+// noteOutcome remembers msg as channel's latest unpublished message when
+// its publish failed (err), and forgets channel's when it succeeded.
+func (p *publisher) noteOutcome(channel string, msg []byte, err error) {
+	if err == nil {
+		delete(p.failed, channel)
+		return
 	}
-	delete(p.failed, m.channel)
-	return true
+	if _, known := p.failed[channel]; !known {
+		p.log.Warn("publish op; will retry", "channel", channel, "err", err)
+	}
+	p.failed[channel] = msg
 }
 
 // retryFailed republishes the remembered messages, stopping at the first

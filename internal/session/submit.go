@@ -199,21 +199,17 @@ func (d *document) reply(batch []*submitEv, results []submitResult) {
 			d.fail(s, r.err)
 			continue
 		}
-		if s.fwd != nil {
-			// The owner's publish of the op answers the origin; a
-			// duplicate is answered on the origin's inbox.
-			if r.op == nil {
-				d.answerForwarded(s, newMsg().raw("dup", []byte("true")))
-			} else {
-				d.broadcast(r.op)
-				d.publish(r.op)
+		switch {
+		case s.fwd == nil:
+			d.replyMissed(s, r.missed)
+			s.conn.reply(ackMessage(s.coll(d), d.key.id, s.op.Src, s.op.Seq, r.ack))
+			if !s.start.IsZero() {
+				d.m.obs.SubmitAcked(time.Since(s.start))
 			}
-			continue
-		}
-		d.replyMissed(s, r.missed)
-		s.conn.reply(ackMessage(s.coll(d), d.key.id, s.op.Src, s.op.Seq, r.ack))
-		if !s.start.IsZero() {
-			d.m.obs.SubmitAcked(time.Since(s.start))
+		case r.op == nil:
+			// A forwarded duplicate is answered on the origin's inbox; a
+			// forwarded op, by the publish below.
+			d.answerForwarded(s, newMsg().raw("dup", []byte("true")))
 		}
 		if r.op != nil {
 			d.broadcast(r.op)
@@ -223,7 +219,8 @@ func (d *document) reply(batch []*submitEv, results []submitResult) {
 }
 
 // broadcast sends a committed op to the subscribers other than its author
-// and to live queries.
+// and to live queries, and acks it first if it is a submit this instance
+// forwarded to the document's owner (settle).
 func (d *document) broadcast(e *tailEntry) {
 	if len(d.pending) > 0 {
 		d.settle(e)
