@@ -505,3 +505,39 @@ func TestExpiredOwnerEntryStillForwards(t *testing.T) {
 		return time.Now().Before(o.known[k].until)
 	})
 }
+
+// TestDuplicateRepublished: the owner commits a forwarded submit and dies
+// before publishing it (its publishes are lost), so a third instance's
+// subscriber has no message showing it the op. The origin's fallback finds
+// the op committed, acks it and publishes it again: the subscriber gets it
+// without waiting for the periodic head check (off here).
+func TestDuplicateRepublished(t *testing.T) {
+	envs, obs, st := ownedEnvs(t, 3, func(i int, o *Options) {
+		o.ForwardTimeout = 50 * time.Millisecond
+		o.LeaseDuration = time.Minute
+		o.HeadCheckInterval = -1
+	}, func(i int, b *pubsub.Memory) PubSub {
+		if i != 0 {
+			return nil
+		}
+		return &lossyBus{Memory: b, drop: func(ch string) bool { return ch == docChannel("k", "x") }}
+	})
+	createOwnedCounter(t, envs[0])
+	settleOwner(t, envs, docKey{"k", "x"}, 0)
+	s := dial(t, envs[2], "S")
+	s.sendRaw(`{"a":"s","c":"k","d":"x","v":1}`)
+	s.expect(`{"a":"s","c":"k","d":"x"}`)
+	b := dial(t, envs[1], "B")
+	b.sendRaw(`{"a":"op","c":"k","d":"x","v":1,"seq":1,"op":10}`)
+	b.expect(`{"src":"B","seq":1,"v":1,"a":"op","c":"k","d":"x"}`)
+	if n := obs[1].fellBack.Load(); n != 1 {
+		t.Errorf("fell back %d times, want 1", n)
+	}
+	if n := countSrcSeq(t, st, "k", "x", "B", 1); n != 1 {
+		t.Errorf("(B, 1) stored %d times, want 1", n)
+	}
+	s.expect(`{"a":"op","c":"k","d":"x","v":1,"src":"B","seq":1,"op":10}`)
+	// Published again, the op is not applied twice anywhere.
+	s.sendRaw(`{"a":"f","c":"k","d":"x"}`)
+	s.expect(fmt.Sprintf(counterFetchV, 2, 10))
+}

@@ -32,6 +32,8 @@ type submitResult struct {
 	ack    int64       // version the op was applied (or originally committed) at
 	err    *shareErr
 	op     *tailEntry // the op this submit appended, nil for errors and duplicates
+	// dup is the original of a duplicate submit (a copy: the tail moves).
+	dup *tailEntry
 }
 
 // handleSubmits runs a batch of submits through the pipeline, commits the
@@ -206,6 +208,14 @@ func (d *document) reply(batch []*submitEv, results []submitResult) {
 			if !s.start.IsZero() {
 				d.m.obs.SubmitAcked(time.Since(s.start))
 			}
+			if r.dup != nil {
+				// A resubmit means its client never heard the ack: the
+				// instance that committed the original may have died
+				// before publishing it, leaving the other instances'
+				// subscribers behind with nothing to show them the gap.
+				// Publish it again; instances that have it ignore it.
+				d.publish(r.dup)
+			}
 		case r.op == nil:
 			// A forwarded duplicate is answered on the origin's inbox; a
 			// forwarded op, by the publish below.
@@ -289,7 +299,8 @@ func (d *document) createOnExisting(op *ot.Op) submitResult {
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := &entries[i].op
 		if e.Create != nil && e.Src == op.Src && e.Seq == op.Seq {
-			return submitResult{ack: e.Version}
+			dup := entries[i]
+			return submitResult{ack: e.Version, dup: &dup}
 		}
 	}
 	return submitResult{err: errf(CodeAlreadyCreated, "Invalid op submitted. Document already created")}
@@ -315,7 +326,8 @@ func (d *document) transformUp(op *ot.Op) ([]tailEntry, *submitResult) {
 	for i := range entries {
 		applied := &entries[i].op
 		if applied.Src == op.Src && applied.Seq == op.Seq {
-			return nil, &submitResult{missed: entries[:i], ack: applied.Version}
+			dup := entries[i]
+			return nil, &submitResult{missed: entries[:i], ack: applied.Version, dup: &dup}
 		}
 		if e := d.transformOne(op, applied, lifecycle); e != nil {
 			return nil, &submitResult{err: e}
