@@ -36,8 +36,10 @@ package session
 //     committed locally. That is exactly once, because every forwarded op
 //     carries its base version: if the owner did commit it, the local
 //     commit either finds it in the ops since that version, or loses the
-//     version race to it and finds it when rebasing. The origin then
-//     commits locally until the lease it saw expires.
+//     version race to it and finds it when rebasing; finding it, it
+//     publishes it again, because an owner that died between its commit and
+//     its publish left the other instances no message showing them the op.
+//     The origin then commits locally until the lease it saw expires.
 //
 // Not forwarded (committed locally as without ownership): submits through
 // a projection, and edits or deletes without a version (v null), whose
