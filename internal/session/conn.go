@@ -189,26 +189,27 @@ func (c *conn) readLoop() {
 // op by a tenth and raises throughput (BENCHMARKS.md, "Writer yield"); on
 // an idle one nothing else is runnable and the yield returns at once.
 func (c *conn) drain() {
-	var linger *time.Timer
-	defer func() {
-		if linger != nil {
-			linger.Stop()
-		}
-	}()
+	// The linger timer is not moved at every batch (a timer operation per
+	// write): when it fires, it is armed again for the rest of writerLinger
+	// since the last batch, and the writer exits only after a whole
+	// writerLinger without one.
+	linger := time.NewTimer(writerLinger)
+	defer linger.Stop()
+	last := time.Now()
 	for {
 		runtime.Gosched() // let the runnable producers add to this batch
 		msgs, idle := c.out.take()
 		if idle {
-			if linger == nil {
-				linger = time.NewTimer(writerLinger)
-			} else {
-				linger.Reset(writerLinger)
-			}
 			select {
 			case <-c.out.wake:
 			case <-linger.C:
-				if c.out.finish() {
+				switch rest := writerLinger - time.Since(last); {
+				case rest > 0:
+					linger.Reset(rest)
+				case c.out.finish():
 					return
+				default: // work came in meanwhile
+					linger.Reset(writerLinger)
 				}
 			}
 			continue
@@ -220,6 +221,7 @@ func (c *conn) drain() {
 			c.out.abandon()
 			return
 		}
+		last = time.Now()
 	}
 }
 

@@ -84,8 +84,12 @@ func newDocument(m *Manager, k docKey) *document {
 func (d *document) run() {
 	defer d.m.docWG.Done()
 	defer close(d.done)
+	// The idle timer is not moved at every event (two timer operations per
+	// op): it fires IdleTimeout after it was last armed, and is armed again
+	// for the rest when an event came since.
 	idle := time.NewTimer(d.m.opts.IdleTimeout)
 	defer idle.Stop()
+	lastEvent := time.Now()
 	defer func() {
 		if d.fwdTimer != nil {
 			d.fwdTimer.Stop()
@@ -117,6 +121,10 @@ func (d *document) run() {
 				d.forwardExpired()
 				continue
 			case <-idle.C:
+				if rest := d.m.opts.IdleTimeout - time.Since(lastEvent); rest > 0 {
+					idle.Reset(rest)
+					continue
+				}
 				if len(d.subs) == 0 && len(d.pending) == 0 && d.m.tryEvict(d) {
 					d.finish()
 					return
@@ -129,13 +137,7 @@ func (d *document) run() {
 				return
 			}
 		}
-		if !idle.Stop() {
-			select {
-			case <-idle.C:
-			default:
-			}
-		}
-		idle.Reset(d.m.opts.IdleTimeout)
+		lastEvent = time.Now()
 		if s, ok := ev.(*submitEv); ok {
 			var batch []*submitEv
 			batch, next = d.gather(s)
