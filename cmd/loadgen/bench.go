@@ -167,6 +167,8 @@ func median(runs []result) result {
 	m.BytesPerConn = pick(func(r result) float64 { return r.BytesPerConn })
 	m.ServerCPUMicrosPerOp = pick(func(r result) float64 { return r.ServerCPUMicrosPerOp })
 	m.LoadgenCPUMicrosPerOp = pick(func(r result) float64 { return r.LoadgenCPUMicrosPerOp })
+	m.ServerReadCallsPerOp = pick(func(r result) float64 { return r.ServerReadCallsPerOp })
+	m.ServerWriteCallsPerOp = pick(func(r result) float64 { return r.ServerWriteCallsPerOp })
 	var errs int64
 	for _, r := range runs {
 		errs += r.Errors

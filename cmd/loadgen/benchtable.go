@@ -21,6 +21,8 @@ var editorMetrics = []metric{
 	{"submit-to-delivery p50", func(r result) float64 { return r.DeliverP50Ms }, " ms"},
 	{"submit-to-delivery p99", func(r result) float64 { return r.DeliverP99Ms }, " ms"},
 	{"server CPU per op", func(r result) float64 { return r.ServerCPUMicrosPerOp }, " µs"},
+	{"server write calls per op", func(r result) float64 { return r.ServerWriteCallsPerOp }, " calls"},
+	{"server read calls per op", func(r result) float64 { return r.ServerReadCallsPerOp }, " calls"},
 	{"loadgen CPU per op", func(r result) float64 { return r.LoadgenCPUMicrosPerOp }, " µs"},
 	{"errors", func(r result) float64 { return float64(r.Errors) }, ""},
 }

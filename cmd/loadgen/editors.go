@@ -66,7 +66,7 @@ func runEditors(ctx context.Context, cfg config, log *slog.Logger) (result, erro
 	if cfg.onStart != nil {
 		cfg.onStart()
 	}
-	cpu0, own0 := r.serverCPU(), ownCPU()
+	use0, own0 := r.serverUsage(), ownCPU()
 	start := time.Now()
 	r.deadline = start.Add(cfg.duration)
 	var wg sync.WaitGroup
@@ -79,7 +79,7 @@ func runEditors(ctx context.Context, cfg config, log *slog.Logger) (result, erro
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	cpu, own := r.serverCPU()-cpu0, ownCPU()-own0
+	use, own := r.serverUsage().minus(use0), ownCPU()-own0
 	if err := settle(ctx, editors); err != nil {
 		return result{}, err
 	}
@@ -87,9 +87,11 @@ func runEditors(ctx context.Context, cfg config, log *slog.Logger) (result, erro
 	if res.Ops > 0 {
 		res.LoadgenCPUMicrosPerOp = own * 1e6 / float64(res.Ops)
 	}
-	if cfg.serverPID != 0 && res.Ops > 0 {
-		res.ServerCPUSeconds = cpu
-		res.ServerCPUMicrosPerOp = cpu * 1e6 / float64(res.Ops)
+	if cfg.serverPID != 0 && res.Ops > 0 && use.ok {
+		res.ServerCPUSeconds = use.cpu
+		res.ServerCPUMicrosPerOp = use.cpu * 1e6 / float64(res.Ops)
+		res.ServerReadCallsPerOp = float64(use.reads) / float64(res.Ops)
+		res.ServerWriteCallsPerOp = float64(use.writes) / float64(res.Ops)
 	}
 	return res, nil
 }
@@ -111,22 +113,38 @@ func settle(ctx context.Context, editors []editor) error {
 	return nil
 }
 
-// serverCPU returns the server's CPU seconds so far (all its instances'),
-// 0 when unknown.
-func (r *editorRun) serverCPU() float64 {
+// usage is what the server's processes have used so far.
+type usage struct {
+	cpu           float64 // CPU seconds
+	reads, writes int64   // read and write system calls
+	ok            bool    // every process could be read
+}
+
+func (u usage) minus(v usage) usage {
+	return usage{u.cpu - v.cpu, u.reads - v.reads, u.writes - v.writes, u.ok && v.ok}
+}
+
+// serverUsage returns the server's usage so far (all its instances'), not
+// ok when unknown.
+func (r *editorRun) serverUsage() usage {
 	if r.cfg.serverPID == 0 {
-		return 0
+		return usage{}
 	}
-	var sum float64
+	u := usage{ok: true}
 	for _, pid := range append([]int{r.cfg.serverPID}, r.cfg.morePIDs...) {
 		s, err := cpuSeconds(pid)
-		if err != nil {
-			r.log.Warn("loadgen: server CPU time", "err", err)
-			return 0
+		if err == nil {
+			var rd, wr int64
+			rd, wr, err = ioCalls(pid)
+			u.reads, u.writes = u.reads+rd, u.writes+wr
 		}
-		sum += s
+		if err != nil {
+			r.log.Warn("loadgen: server usage", "err", err)
+			return usage{}
+		}
+		u.cpu += s
 	}
-	return sum
+	return u
 }
 
 // ownCPU returns this process's CPU seconds so far, 0 when unknown.

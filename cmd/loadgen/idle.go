@@ -142,3 +142,34 @@ func cpuSeconds(pid int) (float64, error) {
 	}
 	return float64(ticks) / 100, nil
 }
+
+// ioCalls reads the read and write system calls process pid has made so
+// far (syscr and syscw of /proc/<pid>/io: every read, recv, write, send and
+// their vector forms).
+func ioCalls(pid int) (reads, writes int64, err error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return 0, 0, fmt.Errorf("server system calls: %w", err)
+	}
+	var seen int
+	for line := range strings.Lines(string(b)) {
+		name, val, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok || (name != "syscr" && name != "syscw") {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(val), 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("server system calls %q: %w", line, err)
+		}
+		if name == "syscr" {
+			reads = n
+		} else {
+			writes = n
+		}
+		seen++
+	}
+	if seen != 2 {
+		return 0, 0, fmt.Errorf("no syscr and syscw in /proc/%d/io", pid)
+	}
+	return reads, writes, nil
+}

@@ -191,6 +191,11 @@ type result struct {
 	// disturbs far less than ops/s.
 	ServerCPUSeconds     float64 `json:"server_cpu_seconds,omitempty"`
 	ServerCPUMicrosPerOp float64 `json:"server_cpu_us_per_op,omitempty"`
+	// ServerReadCallsPerOp and ServerWriteCallsPerOp are the server's read
+	// and write system calls per committed op (/proc/<pid>/io): how many
+	// messages each write carries, and how many reads each message costs.
+	ServerReadCallsPerOp  float64 `json:"server_read_calls_per_op,omitempty"`
+	ServerWriteCallsPerOp float64 `json:"server_write_calls_per_op,omitempty"`
 	// LoadgenCPUMicrosPerOp is loadgen's own CPU time per committed op: on
 	// a shared machine it competes with the server for the same cores.
 	LoadgenCPUMicrosPerOp float64 `json:"loadgen_cpu_us_per_op,omitempty"`
@@ -220,6 +225,7 @@ func report(w io.Writer, cfg config, r result) error {
 		fmt.Fprintf(tw, "loadgen CPU\t%.0f µs per op\n", r.LoadgenCPUMicrosPerOp)
 		if r.ServerCPUSeconds > 0 {
 			fmt.Fprintf(tw, "server CPU\t%.2f s, %.0f µs per op\n", r.ServerCPUSeconds, r.ServerCPUMicrosPerOp)
+			fmt.Fprintf(tw, "server system calls per op\t%.2f writes, %.2f reads\n", r.ServerWriteCallsPerOp, r.ServerReadCallsPerOp)
 		}
 	}
 	fmt.Fprintf(tw, "errors\t%d\n", r.Errors)

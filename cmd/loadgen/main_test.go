@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -108,6 +109,33 @@ func TestCPUSecondsOfThisProcess(t *testing.T) {
 	}
 	if _, err := cpuSeconds(-1); err == nil {
 		t.Error("cpuSeconds(-1) succeeded")
+	}
+}
+
+func TestIOCallsOfThisProcess(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "calls"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	_, w0, err := ioCalls(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if _, err := f.Write([]byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, w1, err := ioCalls(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w1-w0 < 5 {
+		t.Errorf("5 writes counted as %d write calls", w1-w0)
+	}
+	if _, _, err := ioCalls(-1); err == nil {
+		t.Error("ioCalls(-1) succeeded")
 	}
 }
 
