@@ -541,3 +541,48 @@ func TestDuplicateRepublished(t *testing.T) {
 	s.sendRaw(`{"a":"f","c":"k","d":"x"}`)
 	s.expect(fmt.Sprintf(counterFetchV, 2, 10))
 }
+
+// TestLeaseRenewed: the owner renews its lease every third of its length,
+// so through many lease lengths of forwarded submits the other instance
+// never takes the lease, never falls back and never commits itself
+// (without renewal the lease would lapse and the forwarder would take it).
+func TestLeaseRenewed(t *testing.T) {
+	const lease = 150 * time.Millisecond
+	envs, obs, st := ownedEnvs(t, 2, func(i int, o *Options) {
+		o.LeaseDuration = lease
+		o.HeadCheckInterval = -1
+		o.OpRate = -1
+	}, nil)
+	bus := envs[0].m.opts.PubSub.(*pubsub.Memory)
+	k := docKey{"k", "x"}
+	createOwnedCounter(t, envs[0])
+	settleOwner(t, envs, k, 0)
+	committedBefore := obs[1].committed.Load()
+	b := dial(t, envs[1], "B")
+	start := time.Now()
+	n := int64(0)
+	// Bounded by time and count: five lease lengths and at least 20 ops.
+	for time.Since(start) < 5*lease || n < 20 {
+		if n == 5000 {
+			t.Fatalf("%d ops in %v", n, time.Since(start))
+		}
+		n++
+		b.sendRaw(fmt.Sprintf(`{"a":"op","c":"k","d":"x","v":%d,"seq":%d,"op":1}`, n, n))
+		b.expect(fmt.Sprintf(`{"src":"B","seq":%d,"v":%d,"a":"op","c":"k","d":"x"}`, n, n))
+	}
+	if h := bus.LeaseHolder(leaseKey(k)); h != envs[0].m.instance {
+		t.Errorf("after %v the lease is held by %q, want the owner %q", time.Since(start), h, envs[0].m.instance)
+	}
+	if c := obs[1].committed.Load() - committedBefore; c != 0 {
+		t.Errorf("the forwarding instance committed %d of %d ops itself", c, n)
+	}
+	if f := obs[1].fellBack.Load(); f != 0 {
+		t.Errorf("fell back %d times", f)
+	}
+	if f := obs[1].forwarded.Load(); f != n {
+		t.Errorf("forwarded %d submits, want %d", f, n)
+	}
+	if got := int64(len(st.opsOf("k", "x"))); got != n+1 {
+		t.Errorf("stored %d ops, want %d", got, n+1)
+	}
+}
