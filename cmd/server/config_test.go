@@ -161,7 +161,7 @@ func TestConfigLimits(t *testing.T) {
 	if l.MaxConnections != 20000 || l.MaxConnectionsPerIP != 256 || l.HandshakeTimeout != 10*time.Second ||
 		l.OpRate != 100 || l.OpBurst != 200 || l.PresenceRate != 100 || l.PresenceBurst != 200 ||
 		l.RateStrikes != 20 || l.RateStrikeWindow != 10*time.Second || l.RateLimitBan != 30*time.Second || l.MaxSubscriptions != 1000 ||
-		l.MaxOpBytes != 256<<10 || l.MaxDocBytes != 16<<20 || len(l.TrustedProxies) != 0 {
+		l.MaxOpBytes != 256<<10 || l.MaxDocBytes != 16<<20 || len(l.TrustedProxies) != 0 || l.APIRate != 50 || l.APIBurst != 200 {
 		t.Errorf("default limits = %+v", l)
 	}
 	var o session.Options
@@ -207,6 +207,9 @@ func TestConfigLimitErrors(t *testing.T) {
 		{[]string{"--presence-rate", "NaN!"}, nil, "invalid value"},
 		{[]string{"--op-burst", "0"}, nil, "bursts must be at least 1"},
 		{[]string{"--presence-burst", "-3"}, nil, "bursts must be at least 1"},
+		{[]string{"--api-rate", "-2"}, nil, "not negative"},
+		{nil, map[string]string{"WEFT_API_RATE": "Inf"}, "must be finite"},
+		{[]string{"--api-burst", "0"}, nil, "bursts must be at least 1"},
 		{[]string{"--rate-limit-strikes", "-1"}, nil, "strikes -1"},
 		{[]string{"--rate-limit-window", "0s"}, nil, "must be positive"},
 		{[]string{"--handshake-timeout", "-1s"}, nil, "must be positive"},

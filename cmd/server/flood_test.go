@@ -449,3 +449,38 @@ func TestSlowHandshakeCutOff(t *testing.T) {
 		t.Fatalf("the trickler sent all %d header bytes without being cut off", n)
 	}
 }
+
+// TestAPIRateLimit runs the built server with a small REST rate limit: a
+// client past its burst gets 429 with Retry-After, while the API goes on
+// answering another address.
+func TestAPIRateLimit(t *testing.T) {
+	p := startBinary(t, t.TempDir(), "--store", "memory", "--api-rate", "0.01", "--api-burst", "3")
+	url := "http://" + p.addr + "/api/v1/docs/notes/none"
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(abuserAddr)}}
+	abuser := &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+	get := func(c *http.Client) (int, http.Header, string) {
+		t.Helper()
+		resp, err := c.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, string(b)
+	}
+	for i := range 3 {
+		if code, _, body := get(abuser); code != http.StatusNotFound {
+			t.Fatalf("request %d within the burst: %d %s, want 404 (no such document)", i+1, code, body)
+		}
+	}
+	code, h, body := get(abuser)
+	if code != http.StatusTooManyRequests || !strings.Contains(body, "ERR_RATE_LIMITED") {
+		t.Fatalf("past the burst: %d %s, want 429 ERR_RATE_LIMITED", code, body)
+	}
+	if ra, err := strconv.Atoi(h.Get("Retry-After")); err != nil || ra < 1 {
+		t.Errorf("Retry-After %q, want whole seconds >= 1", h.Get("Retry-After"))
+	}
+	if code, _, body := get(http.DefaultClient); code != http.StatusNotFound {
+		t.Errorf("another address: %d %s, want 404", code, body)
+	}
+}

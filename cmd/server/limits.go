@@ -30,6 +30,8 @@ type Limits struct {
 	MaxSubscriptions    int
 	MaxOpBytes          int
 	MaxDocBytes         int64
+	APIRate             float64
+	APIBurst            int
 
 	proxies string // --trusted-proxies as given; parsed by finish
 }
@@ -62,6 +64,8 @@ func limitSettings(l *Limits) []setting {
 		{"rate-limit-ban", "WEFT_RATE_LIMIT_BAN", "after a connection is closed for rate abuse, refuse new connections from its client IP for this long with HTTP 429 (0: no ban)", dur(&l.RateLimitBan, 30*time.Second)},
 		{"max-subscriptions", "WEFT_MAX_SUBSCRIPTIONS", "documents, live queries and presence channels one connection may subscribe to; beyond it ERR_TOO_MANY_SUBSCRIPTIONS (0: no limit)", num(&l.MaxSubscriptions, 1000)},
 		{"max-op-bytes", "WEFT_MAX_OP_BYTES", "largest op message in bytes; larger ones get ERR_OP_TOO_LARGE (0: only --max-message-bytes applies)", num(&l.MaxOpBytes, defaultMaxOpBytes)},
+		{"api-rate", "WEFT_API_RATE", "REST API requests per second per client IP (IPv6: per /64), sustained; beyond it HTTP 429 with Retry-After (0: no limit)", rate(&l.APIRate, 50)},
+		{"api-burst", "WEFT_API_BURST", "REST API requests a client IP may send at once above --api-rate (the editor's document list sends one per listed document)", num(&l.APIBurst, 200)},
 		{"max-doc-bytes", "WEFT_MAX_DOC_BYTES", "largest document, as the JSON of its snapshot; an op that would grow one past it gets ERR_DOC_TOO_LARGE (0: no limit)", func(fs *flag.FlagSet, n, u string) { fs.Int64Var(&l.MaxDocBytes, n, 16<<20, u) }},
 	}
 }
@@ -81,10 +85,10 @@ func (l *Limits) finish(maxMessageBytes int64) error {
 	switch {
 	case l.MaxConnections < 0 || l.MaxConnectionsPerIP < 0 || l.MaxSubscriptions < 0 || l.MaxOpBytes < 0 || l.MaxDocBytes < 0:
 		return errors.New("connection, subscription and size limits must not be negative (0 turns one off)")
-	case !(l.OpRate >= 0 && l.PresenceRate >= 0) || math.IsInf(l.OpRate, 0) || math.IsInf(l.PresenceRate, 0):
-		return errors.New("op and presence rates must be finite numbers, not negative (0 turns one off)")
-	case l.OpRate > 0 && l.OpBurst < 1, l.PresenceRate > 0 && l.PresenceBurst < 1:
-		return errors.New("op and presence bursts must be at least 1")
+	case !(l.OpRate >= 0 && l.PresenceRate >= 0 && l.APIRate >= 0) || math.IsInf(l.OpRate, 0) || math.IsInf(l.PresenceRate, 0) || math.IsInf(l.APIRate, 0):
+		return errors.New("op, presence and API rates must be finite numbers, not negative (0 turns one off)")
+	case l.OpRate > 0 && l.OpBurst < 1, l.PresenceRate > 0 && l.PresenceBurst < 1, l.APIRate > 0 && l.APIBurst < 1:
+		return errors.New("op, presence and API bursts must be at least 1")
 	case l.RateStrikes < 0:
 		return fmt.Errorf("rate limit strikes %d: must not be negative (0: never close)", l.RateStrikes)
 	case l.HandshakeTimeout <= 0 || l.RateStrikeWindow <= 0:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"net/netip"
 	"path"
 	"strings"
 
@@ -32,7 +33,9 @@ func (s *server) routes() http.Handler {
 	ws := s.manager.Handler()
 	mux := http.NewServeMux()
 	mux.Handle("/ws", ws)
-	var apiOpts []api.Option
+	trusted := s.cfg.Limits.TrustedProxies
+	apiOpts := []api.Option{api.WithRateLimit(s.cfg.Limits.APIRate, s.cfg.Limits.APIBurst,
+		func(r *http.Request) netip.Addr { return session.ClientIP(r, trusted) })}
 	if s.access != nil {
 		apiOpts = append(apiOpts, api.WithAuthenticator(apiAuth{s.access.a}))
 	}

@@ -48,6 +48,7 @@ type Handler struct {
 	mux    *http.ServeMux
 	texter func(typeURI string, data any) (string, bool)
 	auth   Authenticator // nil: open
+	limit  *ipLimiter    // nil: unlimited
 }
 
 // New returns the API handler. Mount it at "/api/".
@@ -67,6 +68,9 @@ func New(docs Docs, logger *slog.Logger, opts ...Option) *Handler {
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.limited(w, r) {
+		return
+	}
 	r, ok := h.authenticate(w, r)
 	if !ok {
 		return

@@ -2,12 +2,15 @@ package api_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -170,4 +173,62 @@ func TestDrainingAnswers503(t *testing.T) {
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(b), "ERR_UNAVAILABLE") {
 		t.Errorf("draining read = %d %q (Retry-After %q), want 503 ERR_UNAVAILABLE", resp.StatusCode, b, resp.Header.Get("Retry-After"))
 	}
+}
+
+// TestRateLimited: past its burst a client gets 429 with Retry-After and
+// ERR_RATE_LIMITED, before authentication; other clients are served.
+func TestRateLimited(t *testing.T) {
+	byHeader := func(r *http.Request) netip.Addr {
+		if ip, err := netip.ParseAddr(r.Header.Get("X-Test-Client")); err == nil {
+			return ip
+		}
+		return netip.MustParseAddr("192.0.2.1")
+	}
+	// A slow refill (one token per 1000 s): the test never sees one.
+	srv := newServer(t, api.WithRateLimit(0.001, 2, byHeader), api.WithAuthenticator(denyAll{}))
+	do := func(client string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/docs/notes/a", nil)
+		req.Header.Set("X-Test-Client", client)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	for i := range 2 {
+		if resp := do("198.51.100.7"); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("request %d within the burst: %d, want 401 (authentication runs)", i+1, resp.StatusCode)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/docs/notes/a", nil)
+	req.Header.Set("X-Test-Client", "198.51.100.7")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("over the burst: %d %s, want 429", resp.StatusCode, b)
+	}
+	if ra, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || ra < 1 {
+		t.Errorf("Retry-After %q, want whole seconds >= 1", resp.Header.Get("Retry-After"))
+	}
+	want := `{"error":{"code":"ERR_RATE_LIMITED","message":"too many requests from this address: at most 0.001 a second, in bursts of 2"}}`
+	if got := strings.TrimSpace(string(b)); got != want {
+		t.Errorf("body %s, want %s", got, want)
+	}
+	if resp := do("198.51.100.8"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("another client: %d, want 401", resp.StatusCode)
+	}
+}
+
+// denyAll refuses every request.
+type denyAll struct{}
+
+func (denyAll) Authenticate(*http.Request) (api.Principal, error) {
+	return nil, errors.New("no credentials")
 }

@@ -40,7 +40,7 @@ func (m *Manager) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, msg, code)
 		return
 	}
-	ip := clientIP(r, m.opts.TrustedProxies)
+	ip := ClientIP(r, m.opts.TrustedProxies)
 	if ok, why := m.perIP.acquire(ip, m.opts.MaxConnectionsPerIP, m.opts.limitNow()); !ok {
 		m.refused(why, "remote", ip.String())
 		msg := "too many connections from your address"

@@ -239,11 +239,12 @@ func (ic *ipCounter) ban(ip netip.Addr, now, until time.Time) {
 	}
 }
 
-// clientIP returns the address a request's connection is counted under: the
-// socket's peer, or, when the peer is a trusted proxy, the rightmost
-// X-Forwarded-For address that is not a trusted proxy. IPv6 addresses are
-// reduced to their /64 (one host usually holds a whole /64).
-func clientIP(r *http.Request, trusted []netip.Prefix) netip.Addr {
+// ClientIP returns the address a request is counted under by the per-IP
+// limits (connections here, REST requests in the API): the socket's peer,
+// or, when the peer is a trusted proxy, the rightmost X-Forwarded-For
+// address that is not a trusted proxy. IPv6 addresses are reduced to their
+// /64 (one host usually holds a whole /64).
+func ClientIP(r *http.Request, trusted []netip.Prefix) netip.Addr {
 	peer := parseHostAddr(r.RemoteAddr)
 	if peer.IsValid() && isTrusted(peer, trusted) {
 		if ip, ok := forwardedFor(r.Header.Values("X-Forwarded-For"), trusted); ok {

@@ -135,8 +135,8 @@ func TestClientIP(t *testing.T) {
 		for _, v := range tc.xff {
 			r.Header.Add("X-Forwarded-For", v)
 		}
-		if got := clientIP(r, trusted); got.String() != tc.want {
-			t.Errorf("clientIP(%s, %q) = %s, want %s", tc.remote, tc.xff, got, tc.want)
+		if got := ClientIP(r, trusted); got.String() != tc.want {
+			t.Errorf("ClientIP(%s, %q) = %s, want %s", tc.remote, tc.xff, got, tc.want)
 		}
 	}
 }
