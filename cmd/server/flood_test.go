@@ -483,4 +483,7 @@ func TestAPIRateLimit(t *testing.T) {
 	if code, _, body := get(http.DefaultClient); code != http.StatusNotFound {
 		t.Errorf("another address: %d %s, want 404", code, body)
 	}
+	if _, m := httpGet(t, "http://"+p.addr+"/metrics"); !strings.Contains(m, `weft_rejected_messages_total{reason="api_rate"} 1`) {
+		t.Errorf("the refusal is not counted in weft_rejected_messages_total:\n%s", m)
+	}
 }

@@ -35,7 +35,11 @@ func (s *server) routes() http.Handler {
 	mux.Handle("/ws", ws)
 	trusted := s.cfg.Limits.TrustedProxies
 	apiOpts := []api.Option{api.WithRateLimit(s.cfg.Limits.APIRate, s.cfg.Limits.APIBurst,
-		func(r *http.Request) netip.Addr { return session.ClientIP(r, trusted) })}
+		func(r *http.Request) netip.Addr { return session.ClientIP(r, trusted) },
+		func(r *http.Request, client netip.Addr) {
+			s.metrics.Rejected(apiRateReason)
+			s.log.Debug("request refused by a limit", "reason", apiRateReason, "ip", client, "path", r.URL.Path)
+		})}
 	if s.access != nil {
 		apiOpts = append(apiOpts, api.WithAuthenticator(apiAuth{s.access.a}))
 	}
@@ -65,6 +69,10 @@ func (s *server) routes() http.Handler {
 	})
 	return withRequestID(mux)
 }
+
+// apiRateReason counts REST requests refused by --api-rate in
+// weft_rejected_messages_total, next to the WebSocket limits' reasons.
+const apiRateReason = "api_rate"
 
 // editorHandler serves the editor's files, and index.html for every other
 // page path (the page routes on location.pathname). Missing files under

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/weftdev/weft/internal/api"
@@ -185,7 +186,14 @@ func TestRateLimited(t *testing.T) {
 		return netip.MustParseAddr("192.0.2.1")
 	}
 	// A slow refill (one token per 1000 s): the test never sees one.
-	srv := newServer(t, api.WithRateLimit(0.001, 2, byHeader), api.WithAuthenticator(denyAll{}))
+	var refused []string
+	var mu sync.Mutex
+	onRefused := func(_ *http.Request, ip netip.Addr) {
+		mu.Lock()
+		refused = append(refused, ip.String())
+		mu.Unlock()
+	}
+	srv := newServer(t, api.WithRateLimit(0.001, 2, byHeader, onRefused), api.WithAuthenticator(denyAll{}))
 	do := func(client string) *http.Response {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/docs/notes/a", nil)
@@ -223,6 +231,11 @@ func TestRateLimited(t *testing.T) {
 	}
 	if resp := do("198.51.100.8"); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("another client: %d, want 401", resp.StatusCode)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(refused) != 1 || refused[0] != "198.51.100.7" {
+		t.Errorf("refusals reported: %q, want one for 198.51.100.7", refused)
 	}
 }
 

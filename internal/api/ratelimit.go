@@ -16,14 +16,15 @@ import (
 // on average, in bursts of up to burst; key names a request's client (for
 // Weft's server, session.ClientIP with the trusted proxies). A request over
 // the limit is answered 429 with Retry-After and the error code
-// ERR_RATE_LIMITED before it is authenticated or read. perSecond <= 0 or
+// ERR_RATE_LIMITED before it is authenticated or read, and reported to
+// refused (when not nil) for counting and logging. perSecond <= 0 or
 // burst < 1 leaves the API unlimited.
-func WithRateLimit(perSecond float64, burst int, key func(*http.Request) netip.Addr) Option {
+func WithRateLimit(perSecond float64, burst int, key func(*http.Request) netip.Addr, refused func(r *http.Request, client netip.Addr)) Option {
 	return func(h *Handler) {
 		if perSecond <= 0 || burst < 1 {
 			return
 		}
-		h.limit = &ipLimiter{every: rate.Limit(perSecond), burst: burst, key: key,
+		h.limit = &ipLimiter{every: rate.Limit(perSecond), burst: burst, key: key, refused: refused,
 			buckets: map[netip.Addr]*rate.Limiter{}, max: maxBuckets, now: time.Now}
 	}
 }
@@ -38,6 +39,8 @@ type ipLimiter struct {
 	max   int              // buckets held at most (maxBuckets)
 	now   func() time.Time // time.Now; tests move it
 
+	refused func(*http.Request, netip.Addr) // nil: not reported
+
 	mu        sync.Mutex
 	buckets   map[netip.Addr]*rate.Limiter
 	lastSweep time.Time
@@ -51,9 +54,17 @@ const maxBuckets = 100_000
 const sweepEvery = time.Minute
 
 // allow takes a token for the request's client, or returns how long until
-// one is available.
+// one is available (and reports the refusal).
 func (l *ipLimiter) allow(r *http.Request) (bool, time.Duration) {
 	ip := l.key(r)
+	ok, wait := l.take(ip)
+	if !ok && l.refused != nil {
+		l.refused(r, ip)
+	}
+	return ok, wait
+}
+
+func (l *ipLimiter) take(ip netip.Addr) (bool, time.Duration) {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()

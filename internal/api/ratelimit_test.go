@@ -16,7 +16,7 @@ func fromHeader(r *http.Request) netip.Addr {
 func limiterAt(t *testing.T, perSecond float64, burst int) (*ipLimiter, *time.Time) {
 	t.Helper()
 	h := &Handler{}
-	WithRateLimit(perSecond, burst, fromHeader)(h)
+	WithRateLimit(perSecond, burst, fromHeader, nil)(h)
 	if h.limit == nil {
 		t.Fatal("no limiter")
 	}
@@ -86,7 +86,7 @@ func TestRateLimitOff(t *testing.T) {
 		burst int
 	}{{0, 10}, {-1, 10}, {5, 0}} {
 		h := &Handler{}
-		WithRateLimit(c.rate, c.burst, fromHeader)(h)
+		WithRateLimit(c.rate, c.burst, fromHeader, nil)(h)
 		if h.limit != nil {
 			t.Errorf("rate %v burst %d: limited", c.rate, c.burst)
 		}
