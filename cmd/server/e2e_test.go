@@ -131,13 +131,20 @@ func (p *proc) stop(t *testing.T) {
 
 func httpGet(t *testing.T, url string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(url)
+	code, _, body := httpGetWith(t, http.DefaultClient, url)
+	return code, body
+}
+
+// httpGetWith GETs url with c and returns the status, headers and body.
+func httpGetWith(t *testing.T, c *http.Client, url string) (int, http.Header, string) {
+	t.Helper()
+	resp, err := c.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return resp.StatusCode, resp.Header, string(b)
 }
 
 // TestBinaryServesPageAPIAndProtocol runs the built server as the README

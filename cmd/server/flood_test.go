@@ -458,16 +458,7 @@ func TestAPIRateLimit(t *testing.T) {
 	url := "http://" + p.addr + "/api/v1/docs/notes/none"
 	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(abuserAddr)}}
 	abuser := &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
-	get := func(c *http.Client) (int, http.Header, string) {
-		t.Helper()
-		resp, err := c.Get(url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, resp.Header, string(b)
-	}
+	get := func(c *http.Client) (int, http.Header, string) { return httpGetWith(t, c, url) }
 	for i := range 3 {
 		if code, _, body := get(abuser); code != http.StatusNotFound {
 			t.Fatalf("request %d within the burst: %d %s, want 404 (no such document)", i+1, code, body)
