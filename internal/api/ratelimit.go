@@ -31,7 +31,7 @@ func WithRateLimit(perSecond float64, burst int, key func(*http.Request) netip.A
 
 // ipLimiter holds a token bucket per client address. A bucket that has
 // filled up again is the same as a new one, so buckets are dropped once
-// full: swept at most once a minute, or when max are held.
+// full: swept once a minute, or (at most once a second) when max are held.
 type ipLimiter struct {
 	every rate.Limit
 	burst int
@@ -68,8 +68,8 @@ func (l *ipLimiter) take(ip netip.Addr) (bool, time.Duration) {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.buckets) >= l.max || now.Sub(l.lastSweep) >= sweepEvery {
-		l.sweep(now)
+	if since := now.Sub(l.lastSweep); since >= sweepEvery || (len(l.buckets) >= l.max && since >= time.Second) {
+		l.sweep(now) // at most once a second, however many addresses flood
 	}
 	b := l.buckets[ip]
 	if b == nil {

@@ -66,7 +66,7 @@ func TestIPLimiterSweepsFullBuckets(t *testing.T) {
 }
 
 func TestIPLimiterBoundedBuckets(t *testing.T) {
-	l, _ := limiterAt(t, 1, 1)
+	l, now := limiterAt(t, 1, 1)
 	l.max = 2
 	l.allow(reqFrom("10.0.0.1"))
 	l.allow(reqFrom("10.0.0.2"))
@@ -77,6 +77,12 @@ func TestIPLimiterBoundedBuckets(t *testing.T) {
 	}
 	if len(l.buckets) != 2 {
 		t.Errorf("holds %d buckets, want at most 2", len(l.buckets))
+	}
+	// A second on, both have refilled (1 a second, burst 1): the sweep
+	// makes room.
+	*now = now.Add(time.Second)
+	if ok, _ := l.allow(reqFrom("10.0.0.3")); !ok {
+		t.Error("a third address refused after the others' buckets refilled")
 	}
 }
 

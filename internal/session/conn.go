@@ -185,9 +185,9 @@ func (c *conn) readLoop() {
 // goroutines already runnable, typically documents replying to other
 // submits, run first and add their messages to this batch: one write
 // carries the ack of a client's op together with the ops of its document
-// that committed around it. On a busy server that cuts the system calls per
-// op by a tenth and raises throughput (BENCHMARKS.md, "Writer yield"); on
-// an idle one nothing else is runnable and the yield returns at once.
+// that committed around it. On a busy server that cuts the writes per op by
+// about a sixth (BENCHMARKS.md, runs I–K); on an idle one nothing else is
+// runnable and the yield returns at once.
 func (c *conn) drain() {
 	// The linger timer is not moved at every batch (a timer operation per
 	// write): when it fires, it is armed again for the rest of writerLinger
