@@ -51,13 +51,20 @@ func NewMemory(buffer int) *Memory {
 // Publish hands msg to every current subscription of channel without
 // waiting. msg is shared with the subscribers and must not be modified.
 func (m *Memory) Publish(ctx context.Context, channel string, msg []byte) error {
+	_, err := m.publish(ctx, channel, msg)
+	return err
+}
+
+// publish delivers msg to channel's subscribers and returns how many there
+// were.
+func (m *Memory) publish(ctx context.Context, channel string, msg []byte) (int64, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return 0, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
-		return ErrClosed
+		return 0, ErrClosed
 	}
 	for s := range m.subs[channel] {
 		select {
@@ -65,21 +72,31 @@ func (m *Memory) Publish(ctx context.Context, channel string, msg []byte) error 
 		default: // full: dropped for this subscriber, as the contract allows
 		}
 	}
-	return nil
+	return int64(len(m.subs[channel])), nil
 }
 
 // PublishBatch publishes msgs[i] on channels[i], in order, as Publish does
 // each. It keeps the messages, not the slices.
 func (m *Memory) PublishBatch(ctx context.Context, channels []string, msgs [][]byte) error {
+	_, err := m.PublishBatchCount(ctx, channels, msgs)
+	return err
+}
+
+// PublishBatchCount is PublishBatch, also returning how many subscribers
+// each message's channel had.
+func (m *Memory) PublishBatchCount(ctx context.Context, channels []string, msgs [][]byte) ([]int64, error) {
 	if len(channels) != len(msgs) {
-		return fmt.Errorf("pubsub: publish batch: %d channels for %d messages", len(channels), len(msgs))
+		return nil, fmt.Errorf("pubsub: publish batch: %d channels for %d messages", len(channels), len(msgs))
 	}
+	counts := make([]int64, len(msgs))
 	for i, ch := range channels {
-		if err := m.Publish(ctx, ch, msgs[i]); err != nil {
-			return err
+		n, err := m.publish(ctx, ch, msgs[i])
+		if err != nil {
+			return nil, err
 		}
+		counts[i] = n
 	}
-	return nil
+	return counts, nil
 }
 
 // Subscribe calls deliver, from a goroutine of its own, for every message

@@ -88,3 +88,35 @@ func TestMemoryCancelAndClose(t *testing.T) {
 		t.Errorf("second Close = %v", err)
 	}
 }
+
+func TestMemoryPublishBatchCount(t *testing.T) {
+	m := NewMemory(0)
+	defer m.Close()
+	got := make(chan string, 10)
+	var cancels []func()
+	for range 2 {
+		cancel, err := m.Subscribe(context.Background(), "a", func(b []byte) { got <- string(b) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		cancels = append(cancels, cancel)
+	}
+	counts, err := m.PublishBatchCount(context.Background(), []string{"a", "b"}, [][]byte{[]byte("1"), []byte("2")})
+	if err != nil || len(counts) != 2 || counts[0] != 2 || counts[1] != 0 {
+		t.Fatalf("PublishBatchCount = %v, %v; want [2 0]", counts, err)
+	}
+	for range 2 {
+		if s := <-got; s != "1" {
+			t.Errorf("a subscriber got %q, want 1", s)
+		}
+	}
+	for _, c := range cancels {
+		c()
+	}
+	if counts, err := m.PublishBatchCount(context.Background(), []string{"a"}, [][]byte{[]byte("3")}); err != nil || counts[0] != 0 {
+		t.Errorf("after both cancelled: %v, %v; want [0]", counts, err)
+	}
+	if _, err := m.PublishBatchCount(context.Background(), []string{"a"}, nil); err == nil {
+		t.Error("1 channel and 0 messages: no error")
+	}
+}

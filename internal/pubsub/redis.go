@@ -136,19 +136,32 @@ func (r *Redis) Publish(ctx context.Context, channel string, msg []byte) error {
 // trip (a pipeline), bounded by PublishTimeout like Publish. On error, some
 // of the messages may have been sent. It does not keep the slices.
 func (r *Redis) PublishBatch(ctx context.Context, channels []string, msgs [][]byte) error {
+	_, err := r.PublishBatchCount(ctx, channels, msgs)
+	return err
+}
+
+// PublishBatchCount is PublishBatch, also returning PUBLISH's reply for
+// each message: how many clients of this Redis were subscribed to its
+// channel.
+func (r *Redis) PublishBatchCount(ctx context.Context, channels []string, msgs [][]byte) ([]int64, error) {
 	if len(channels) != len(msgs) {
-		return fmt.Errorf("pubsub: publish batch: %d channels for %d messages", len(channels), len(msgs))
+		return nil, fmt.Errorf("pubsub: publish batch: %d channels for %d messages", len(channels), len(msgs))
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.opts.PublishTimeout)
 	defer cancel()
 	pipe := r.client.Pipeline()
+	cmds := make([]*redis.IntCmd, len(channels))
 	for i, ch := range channels {
-		pipe.Publish(ctx, r.opts.Prefix+ch, msgs[i])
+		cmds[i] = pipe.Publish(ctx, r.opts.Prefix+ch, msgs[i])
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("pubsub: publish batch of %d: %w", len(msgs), err)
+		return nil, fmt.Errorf("pubsub: publish batch of %d: %w", len(msgs), err)
 	}
-	return nil
+	counts := make([]int64, len(cmds))
+	for i, c := range cmds {
+		counts[i] = c.Val()
+	}
+	return counts, nil
 }
 
 // Subscribe calls deliver for each message published on channel (by any

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -196,6 +197,11 @@ func TestRedisPublishBatch(t *testing.T) {
 	}
 	if err := pub.PublishBatch(context.Background(), []string{"x"}, nil); err == nil {
 		t.Error("PublishBatch with 1 channel and 0 messages: no error")
+	}
+	// The counts are PUBLISH's replies: x has one subscribing client, z none.
+	counts, err := pub.PublishBatchCount(context.Background(), []string{"x", "z"}, [][]byte{[]byte("c1"), []byte("c2")})
+	if err != nil || !slices.Equal(counts, []int64{1, 0}) {
+		t.Errorf("PublishBatchCount = %v, %v; want [1 0]", counts, err)
 	}
 }
 

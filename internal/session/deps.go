@@ -95,6 +95,15 @@ type BatchPublisher interface {
 	PublishBatch(ctx context.Context, channels []string, msgs [][]byte) error
 }
 
+// ReachPublisher is a BatchPublisher that also reports how many subscribers
+// each message reached (Redis's PUBLISH reply). A message forwarded to a
+// document's owner that reached nobody means the owner is gone (its inbox
+// has no subscriber): the forwarding document falls back at once instead
+// of after Options.ForwardTimeout.
+type ReachPublisher interface {
+	PublishBatchCount(ctx context.Context, channels []string, msgs [][]byte) ([]int64, error)
+}
+
 // Leases is implemented by a PubSub that can also hold short-lived named
 // leases (Redis: a key set with NX and an expiry). A Manager whose PubSub
 // implements it routes each document's submits to one owning instance (see

@@ -55,6 +55,8 @@ type document struct {
 	pending  map[srcSeq]*pendingFwd
 	fwdTimer *time.Timer
 	fwdC     <-chan time.Time
+	// goneSeen is the owners' gone generation last looked at (goneSignal).
+	goneSeen uint64
 }
 
 // tailEntry is a committed op with its encoded broadcast message.
@@ -106,7 +108,10 @@ func (d *document) run() {
 		ev := next
 		next = nil
 		if ev == nil {
+			gone := d.goneSignal()
 			select {
+			case <-gone:
+				continue // goneSignal falls back what is due
 			case ev = <-d.inbox:
 			case b := <-d.remote:
 				d.handleRemote(b)

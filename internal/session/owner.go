@@ -40,6 +40,13 @@ package session
 //     publishes it again, because an owner that died between its commit and
 //     its publish left the other instances no message showing them the op.
 //     The origin then commits locally until the lease it saw expires.
+//   - Owner gone: when the PubSub counts the subscribers a message reached
+//     (ReachPublisher; Redis's PUBLISH reply) and a forwarded submit
+//     reached none, the owner's inbox has no subscriber: the instance has
+//     stopped. The publisher tells the owners cache (gone), which forgets
+//     that instance as the owner of every document, and wakes the
+//     documents with submits pending at it (goneSignal), which fall back at
+//     once instead of after ForwardTimeout.
 //
 // Not forwarded (committed locally as without ownership): submits through
 // a projection, and edits or deletes without a version (v null), whose
@@ -49,7 +56,9 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -78,6 +87,7 @@ type pendingFwd struct {
 	s        *submitEv
 	owner    string
 	deadline time.Time
+	gen      uint64 // the owners' gone generation when it was forwarded
 }
 
 // fwdOutcomeEv is an owner's answer about a forwarded submit: a refusal
@@ -108,10 +118,28 @@ type owners struct {
 	asking map[docKey]bool // acquires queued or under way
 	held   map[docKey]bool // leases this instance holds
 
+	// goneAt records the instances whose inbox a forwarded submit reached
+	// no subscriber of (gone), with the generation that found it; sig is
+	// replaced, and the old one's channel closed, at each such finding.
+	goneAt map[string]goneMark // guarded by mu
+	sig    atomic.Pointer[goneSignal]
+
 	ask     chan docKey
 	release chan docKey
 	done    chan struct{}
 	exited  chan struct{}
+}
+
+// goneSignal is one generation of the owners' gone findings: ch is closed
+// when the next one is made.
+type goneSignal struct {
+	gen uint64
+	ch  chan struct{}
+}
+
+type goneMark struct {
+	gen uint64
+	at  time.Time
 }
 
 // maxLeaseBatch bounds the keys of one Leases call.
@@ -120,10 +148,42 @@ const maxLeaseBatch = 256
 func newOwners(l Leases, self string, ttl time.Duration, log *slog.Logger) *owners {
 	o := &owners{leases: l, self: self, ttl: ttl, log: log,
 		known: make(map[docKey]ownerEntry), asking: make(map[docKey]bool), held: make(map[docKey]bool),
-		ask: make(chan docKey, 1024), release: make(chan docKey, 1024),
+		goneAt: make(map[string]goneMark),
+		ask:    make(chan docKey, 1024), release: make(chan docKey, 1024),
 		done: make(chan struct{}), exited: make(chan struct{})}
+	o.sig.Store(&goneSignal{ch: make(chan struct{})})
 	go o.run()
 	return o
+}
+
+// gone records that a message forwarded to instance id reached no
+// subscriber of its inbox: the instance has stopped (or lost Redis). Its
+// documents commit locally until their leases end, as after a fallback,
+// and documents with submits pending at it are woken to commit them at
+// once (goneSince) instead of after ForwardTimeout.
+func (o *owners) gone(id string) {
+	o.mu.Lock()
+	for k, e := range o.known {
+		if e.holder == id {
+			o.known[k] = ownerEntry{until: e.until}
+		}
+	}
+	old := o.sig.Load()
+	next := &goneSignal{gen: old.gen + 1, ch: make(chan struct{})}
+	o.goneAt[id] = goneMark{gen: next.gen, at: time.Now()}
+	o.sig.Store(next)
+	o.mu.Unlock()
+	close(old.ch)
+	o.log.Info("a document owner's inbox has no subscriber; committing its documents locally", "owner", id)
+}
+
+// goneSince reports whether instance id was found gone after generation
+// gen.
+func (o *owners) goneSince(id string, gen uint64) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	m, ok := o.goneAt[id]
+	return ok && m.gen > gen
 }
 
 func leaseKey(k docKey) string { return leasePrefix + docChannel(k.c, k.id) }
@@ -276,6 +336,12 @@ func (o *owners) renew() {
 			delete(o.known, k)
 		}
 	}
+	for id, m := range o.goneAt {
+		// By then every submit pending at it has fallen back anyway.
+		if now.Sub(m.at) > 2*o.ttl {
+			delete(o.goneAt, id)
+		}
+	}
 	o.mu.Unlock()
 	for batch := range slices.Chunk(keys, maxLeaseBatch) {
 		ctx, cancel := o.ctx()
@@ -374,6 +440,8 @@ func (m *Manager) startOwnership() {
 	}
 	m.inboxCancel = cancel
 	m.owners = newOwners(l, m.instance, o.LeaseDuration, o.Logger)
+	owners := m.owners
+	m.pub.unreached = func(channel string) { owners.gone(strings.TrimPrefix(channel, inboxPrefix)) }
 	go m.runInbox()
 	o.Logger.Info("document ownership on", "instance", m.instance, "lease", o.LeaseDuration, "forward_timeout", o.ForwardTimeout)
 }
@@ -520,11 +588,12 @@ func (d *document) forward(s *submitEv, owner string) bool {
 		d.m.opts.Logger.Warn("encode forwarded submit", "collection", d.key.c, "doc", d.key.id, "err", err)
 		return false
 	}
+	gen := d.m.owners.sig.Load().gen // before the publish that may find the owner gone
 	d.m.pub.publish(inboxPrefix+owner, msg)
 	if d.pending == nil {
 		d.pending = make(map[srcSeq]*pendingFwd)
 	}
-	d.pending[k] = &pendingFwd{s: s, owner: owner, deadline: time.Now().Add(d.m.opts.ForwardTimeout)}
+	d.pending[k] = &pendingFwd{s: s, owner: owner, deadline: time.Now().Add(d.m.opts.ForwardTimeout), gen: gen}
 	d.armForward()
 	if fo, ok := d.m.obs.(OwnershipObserver); ok {
 		fo.SubmitForwarded()
@@ -575,9 +644,30 @@ func (d *document) armForward() {
 func (d *document) forwardExpired() {
 	d.fwdC = nil
 	now := time.Now()
+	d.fallBack(func(p *pendingFwd) bool { return !now.Before(p.deadline) })
+	d.armForward()
+}
+
+// goneSignal returns the channel to wait on for owners found gone while
+// submits are pending, nil when none are; pending submits whose owner was
+// found gone since they were forwarded are committed locally first.
+func (d *document) goneSignal() <-chan struct{} {
+	if len(d.pending) == 0 {
+		return nil
+	}
+	sig := d.m.owners.sig.Load()
+	if sig.gen != d.goneSeen {
+		d.goneSeen = sig.gen
+		d.fallBack(func(p *pendingFwd) bool { return d.m.owners.goneSince(p.owner, p.gen) })
+	}
+	return sig.ch
+}
+
+// fallBack commits locally the pending submits that due selects.
+func (d *document) fallBack(due func(*pendingFwd) bool) {
 	var batch []*submitEv
 	for k, p := range d.pending {
-		if now.Before(p.deadline) {
+		if !due(p) {
 			continue
 		}
 		delete(d.pending, k)
@@ -585,7 +675,6 @@ func (d *document) forwardExpired() {
 		p.s.local = true
 		batch = append(batch, p.s)
 	}
-	d.armForward()
 	if len(batch) == 0 {
 		return
 	}

@@ -39,12 +39,26 @@ func (b *lossyBus) Publish(ctx context.Context, ch string, msg []byte) error {
 }
 
 func (b *lossyBus) PublishBatch(ctx context.Context, chs []string, msgs [][]byte) error {
+	_, err := b.PublishBatchCount(ctx, chs, msgs)
+	return err
+}
+
+// PublishBatchCount reports a lost message as received by one subscriber:
+// lost after Redis counted it (a subscriber's connection dropped).
+func (b *lossyBus) PublishBatchCount(ctx context.Context, chs []string, msgs [][]byte) ([]int64, error) {
+	counts := make([]int64, len(chs))
 	for i, ch := range chs {
-		if err := b.Publish(ctx, ch, msgs[i]); err != nil {
-			return err
+		if b.drop(ch) {
+			counts[i] = 1
+			continue
 		}
+		n, err := b.Memory.PublishBatchCount(ctx, chs[i:i+1], msgs[i:i+1])
+		if err != nil {
+			return nil, err
+		}
+		counts[i] = n[0]
 	}
-	return nil
+	return counts, nil
 }
 
 // ownedEnvs starts n Managers on one store and one Memory bus; buses[i],
@@ -584,5 +598,50 @@ func TestLeaseRenewed(t *testing.T) {
 	}
 	if got := int64(len(st.opsOf("k", "x"))); got != n+1 {
 		t.Errorf("stored %d ops, want %d", got, n+1)
+	}
+}
+
+// TestForwardToGoneOwner: the owner has stopped (its inbox has no
+// subscriber), and the other instance still knows it as the owner. The
+// forwarded submit reaches nobody, which the PubSub's count shows at once:
+// it is committed locally then, long before ForwardTimeout (a minute here),
+// and the next one without forwarding.
+func TestForwardToGoneOwner(t *testing.T) {
+	envs, obs, st := ownedEnvs(t, 2, func(i int, o *Options) {
+		o.ForwardTimeout = time.Minute
+		o.LeaseDuration = time.Minute
+		o.HeadCheckInterval = -1
+	}, nil)
+	createOwnedCounter(t, envs[0])
+	settleOwner(t, envs, docKey{"k", "x"}, 0)
+	b := dial(t, envs[1], "B")
+	b.sendRaw(`{"a":"f","c":"k","d":"x"}`)
+	b.expect(fmt.Sprintf(counterFetchV, 1, 0))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := envs[0].m.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	b.sendRaw(`{"a":"op","c":"k","d":"x","v":1,"seq":1,"op":10}`)
+	b.expect(`{"src":"B","seq":1,"v":1,"a":"op","c":"k","d":"x"}`)
+	if d := time.Since(start); d >= time.Minute {
+		t.Errorf("acked after %v: waited for ForwardTimeout", d)
+	}
+	if n := obs[1].forwarded.Load(); n != 1 {
+		t.Errorf("forwarded %d submits, want 1", n)
+	}
+	if n := obs[1].fellBack.Load(); n != 1 {
+		t.Errorf("fell back %d times, want 1", n)
+	}
+	b.sendRaw(`{"a":"op","c":"k","d":"x","v":2,"seq":2,"op":1}`)
+	b.expect(`{"src":"B","seq":2,"v":2,"a":"op","c":"k","d":"x"}`)
+	if n := obs[1].forwarded.Load(); n != 1 {
+		t.Errorf("forwarded %d submits after the owner was found gone, want 1", n)
+	}
+	for seq := int64(1); seq <= 2; seq++ {
+		if n := countSrcSeq(t, st, "k", "x", "B", seq); n != 1 {
+			t.Errorf("(B, %d) stored %d times, want 1", seq, n)
+		}
 	}
 }

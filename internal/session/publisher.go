@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 )
 
@@ -24,6 +25,11 @@ type publisher struct {
 	exited  chan struct{} // closed when run returns
 
 	failed map[string][]byte // owned by run: the latest unpublished message per channel
+
+	// unreached, when set, is told of each message on an inbox channel that
+	// reached no subscriber (a ReachPublisher's count). Set before the
+	// first publish; called on run's goroutine, it must not block.
+	unreached func(channel string)
 
 	batchCh  []string // owned by run: sendQueued's reused buffers
 	batchMsg [][]byte
@@ -77,8 +83,9 @@ const maxPublishBatch = 256
 // BatchPublisher: under load, ops are committed faster than one Redis
 // round trip each would publish them.
 func (p *publisher) sendQueued(m pubMsg) {
+	rp, counted := p.ps.(ReachPublisher)
 	bp, ok := p.ps.(BatchPublisher)
-	if !ok {
+	if !ok && !counted {
 		p.send(m)
 		return
 	}
@@ -93,9 +100,22 @@ collect:
 			break collect
 		}
 	}
-	if len(msgs) == 1 {
+	switch {
+	case counted:
+		// Even one message goes as a batch: its count tells whether an
+		// owner's inbox still has its subscriber.
+		ctx, cancel := context.WithTimeout(context.Background(), p.timeout)
+		counts, err := rp.PublishBatchCount(ctx, channels, msgs)
+		cancel()
+		for i, ch := range channels {
+			p.noteOutcome(ch, msgs[i], err)
+			if err == nil && counts[i] == 0 && p.unreached != nil && strings.HasPrefix(ch, inboxPrefix) {
+				p.unreached(ch)
+			}
+		}
+	case len(msgs) == 1:
 		p.send(m)
-	} else {
+	default:
 		ctx, cancel := context.WithTimeout(context.Background(), p.timeout)
 		err := bp.PublishBatch(ctx, channels, msgs)
 		cancel()

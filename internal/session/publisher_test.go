@@ -117,3 +117,36 @@ func TestPublisherBatches(t *testing.T) {
 		t.Errorf("%d more calls after the retries succeeded", extra)
 	}
 }
+
+// TestPublisherReportsUnreachedInbox: a message on an instance inbox that
+// reached no subscriber is reported; one that reached its subscriber, and
+// a document channel's message without subscribers, are not.
+func TestPublisherReportsUnreachedInbox(t *testing.T) {
+	bus := pubsub.NewMemory(0)
+	defer bus.Close()
+	cancel, err := bus.Subscribe(context.Background(), inboxPrefix+"alive", func([]byte) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cancel()
+	p := newPublisher(bus, time.Second, time.Minute, slog.New(slog.DiscardHandler))
+	reported := make(chan string, 10)
+	p.unreached = func(ch string) { reported <- ch }
+	p.publish(inboxPrefix+"alive", []byte("1"))
+	p.publish(docChannel("c", "d"), []byte("2"))
+	p.publish(inboxPrefix+"dead", []byte("3"))
+	// Published in order by one goroutine: the first report comes after
+	// the first two messages were published.
+	select {
+	case ch := <-reported:
+		if ch != inboxPrefix+"dead" {
+			t.Errorf("reported %q, want only %q", ch, inboxPrefix+"dead")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the unreached inbox was not reported")
+	}
+	p.close()
+	if n := len(reported); n != 0 {
+		t.Errorf("%d more reports", n)
+	}
+}
