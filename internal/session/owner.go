@@ -170,11 +170,14 @@ func (o *owners) gone(id string) {
 	}
 	old := o.sig.Load()
 	next := &goneSignal{gen: old.gen + 1, ch: make(chan struct{})}
+	_, known := o.goneAt[id]
 	o.goneAt[id] = goneMark{gen: next.gen, at: time.Now()}
 	o.sig.Store(next)
 	o.mu.Unlock()
 	close(old.ch)
-	o.log.Info("a document owner's inbox has no subscriber; committing its documents locally", "owner", id)
+	if !known { // once per instance, not per forward that found it gone
+		o.log.Info("a document owner's inbox has no subscriber; committing its documents locally", "owner", id)
+	}
 }
 
 // goneSince reports whether instance id was found gone after generation
