@@ -136,10 +136,6 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (_ *server,
 	return s, nil
 }
 
-// commitWorkers is how many group commits run at once: several on
-// Postgres, where a batch may wait for row locks another instance holds
-// (leaving a pool connection for reads), one on the embedded store, which
-// writes one transaction at a time anyway.
 // commitWorkers is session.Options.CommitWorkers: one, so that every
 // commit carries all the documents waiting (the fewest transactions),
 // except on Postgres with several instances each committing the same

@@ -132,7 +132,7 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 		}),
 		fellBack: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "weft_forward_fallbacks_total",
-			Help: "Forwarded submits the owner did not answer in time, committed by this instance instead.",
+			Help: "Forwarded submits the owner did not answer in time, or whose owner was found gone, committed by this instance instead.",
 		}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "weft_rejected_messages_total",

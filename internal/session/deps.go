@@ -101,6 +101,7 @@ type BatchPublisher interface {
 // has no subscriber): the forwarding document falls back at once instead
 // of after Options.ForwardTimeout.
 type ReachPublisher interface {
+	BatchPublisher
 	PublishBatchCount(ctx context.Context, channels []string, msgs [][]byte) ([]int64, error)
 }
 

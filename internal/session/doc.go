@@ -20,7 +20,8 @@
 //     instance, the holder of its lease, which commits the submits the other
 //     instances forward to it (owner.go). A lease is only a routing hint: the
 //     invariants below hold whoever commits, and a forwarded submit left
-//     unanswered is committed locally after Options.ForwardTimeout.
+//     unanswered is committed locally after Options.ForwardTimeout (at once
+//     when the owner's inbox is found to have no subscriber).
 //   - Presence relays (presenceHub) and live queries (queryHub) keep small
 //     leaf-locked maps; they never block and never call into documents while
 //     holding their locks.

@@ -196,7 +196,8 @@ func leaseKey(k docKey) string { return leasePrefix + docChannel(k.c, k.id) }
 // Meanwhile the holder last seen stays the answer: a live owner renews its
 // lease long before it ends, so committing locally at every expiry of
 // this cache would move the owner's head under it for nothing; a dead
-// owner's forwarded submits fall back after ForwardTimeout.
+// owner's forwarded submits fall back when its inbox is found gone, or
+// after ForwardTimeout.
 func (o *owners) ownerOf(k docKey) string {
 	now := time.Now()
 	o.mu.Lock()
@@ -762,7 +763,8 @@ func (d *document) answerForwarded(s *submitEv, m *msg) {
 type OwnershipObserver interface {
 	// SubmitForwarded reports a submit sent to its document's owner.
 	SubmitForwarded()
-	// ForwardFellBack reports n forwarded submits left unanswered for
-	// Options.ForwardTimeout and committed locally instead.
+	// ForwardFellBack reports n forwarded submits committed locally
+	// instead: left unanswered for Options.ForwardTimeout, or their owner
+	// found gone.
 	ForwardFellBack(n int)
 }

@@ -119,6 +119,17 @@ func countSrcSeq(t *testing.T, st *memStore, c, id, src string, seq int64) int {
 	return n
 }
 
+// storedOnce fails the test unless the stored log of (c, id) holds each
+// (src, seq) exactly once (and has dense versions).
+func storedOnce(t *testing.T, st *memStore, c, id, src string, seqs ...int64) {
+	t.Helper()
+	for _, seq := range seqs {
+		if n := countSrcSeq(t, st, c, id, src, seq); n != 1 {
+			t.Errorf("(%s, %d) stored %d times, want 1", src, seq, n)
+		}
+	}
+}
+
 const counterFetchV = `{"data":{"v":%d,"data":%d,"type":"` + counterURI + `"},"a":"f","c":"k","d":"x"}`
 
 // createOwnedCounter creates k/x through e (client A) and returns A.
@@ -155,9 +166,7 @@ func TestForwardedSubmitAckedAtOrigin(t *testing.T) {
 	if n := obs[1].fellBack.Load(); n != 0 {
 		t.Errorf("fell back %d times, want 0", n)
 	}
-	if n := countSrcSeq(t, st, "k", "x", "B", 1); n != 1 {
-		t.Errorf("(B, 1) stored %d times, want 1", n)
-	}
+	storedOnce(t, st, "k", "x", "B", 1)
 	// A subscriber on the origin gets B's op as a broadcast.
 	c := dial(t, envs[1], "C")
 	c.sendRaw(`{"a":"s","c":"k","d":"x","v":3}`)
@@ -251,11 +260,7 @@ func TestForwardFallback(t *testing.T) {
 			if n := obs[1].forwarded.Load(); n != 1 {
 				t.Errorf("forwarded %d submits, want 1", n)
 			}
-			for seq := int64(1); seq <= 2; seq++ {
-				if n := countSrcSeq(t, st, "k", "x", "B", seq); n != 1 {
-					t.Errorf("(B, %d) stored %d times, want 1", seq, n)
-				}
-			}
+			storedOnce(t, st, "k", "x", "B", 1, 2)
 			b.sendRaw(`{"a":"f","c":"k","d":"x"}`)
 			b.expect(fmt.Sprintf(counterFetchV, 3, 11))
 		})
@@ -292,9 +297,7 @@ func TestForwardedDuplicateAfterReconnect(t *testing.T) {
 	if n := obs[1].forwarded.Load(); n != 2 {
 		t.Errorf("forwarded %d submits, want 2", n)
 	}
-	if n := countSrcSeq(t, st, "k", "x", "C", 1); n != 1 {
-		t.Errorf("(C, 1) stored %d times, want 1", n)
-	}
+	storedOnce(t, st, "k", "x", "C", 1)
 	if n := len(st.opsOf("k", "x")); n != 3 {
 		t.Errorf("stored %d ops, want 3", n)
 	}
@@ -436,9 +439,7 @@ func TestNotForwarded(t *testing.T) {
 	if n := obs[1].committed.Load(); n != 1 {
 		t.Errorf("the receiving instance committed %d ops, want 1", n)
 	}
-	if n := countSrcSeq(t, st, "k", "x", "B", 1); n != 1 {
-		t.Errorf("(B, 1) stored %d times, want 1", n)
-	}
+	storedOnce(t, st, "k", "x", "B", 1)
 }
 
 // TestOwnerGroupsForwardedWithLocal: the owner commits a forwarded submit
@@ -520,9 +521,7 @@ func TestExpiredOwnerEntryStillForwards(t *testing.T) {
 	if n := obs[1].committed.Load(); n != 0 {
 		t.Errorf("the origin committed %d ops itself, want 0", n)
 	}
-	if n := countSrcSeq(t, st, "k", "x", "B", 1); n != 1 {
-		t.Errorf("(B, 1) stored %d times, want 1", n)
-	}
+	storedOnce(t, st, "k", "x", "B", 1)
 	waitFor(t, "the owner known again", func() bool {
 		o.mu.Lock()
 		defer o.mu.Unlock()
@@ -557,9 +556,7 @@ func TestDuplicateRepublished(t *testing.T) {
 	if n := obs[1].fellBack.Load(); n != 1 {
 		t.Errorf("fell back %d times, want 1", n)
 	}
-	if n := countSrcSeq(t, st, "k", "x", "B", 1); n != 1 {
-		t.Errorf("(B, 1) stored %d times, want 1", n)
-	}
+	storedOnce(t, st, "k", "x", "B", 1)
 	s.expect(`{"a":"op","c":"k","d":"x","v":1,"src":"B","seq":1,"op":10}`)
 	// Published again, the op is not applied twice anywhere.
 	s.sendRaw(`{"a":"f","c":"k","d":"x"}`)

@@ -83,12 +83,12 @@ const maxPublishBatch = 256
 // BatchPublisher: under load, ops are committed faster than one Redis
 // round trip each would publish them.
 func (p *publisher) sendQueued(m pubMsg) {
-	rp, counted := p.ps.(ReachPublisher)
 	bp, ok := p.ps.(BatchPublisher)
-	if !ok && !counted {
+	if !ok {
 		p.send(m)
 		return
 	}
+	rp, counted := p.ps.(ReachPublisher)
 	channels, msgs := p.batchCh[:0], p.batchMsg[:0]
 	channels, msgs = append(channels, m.channel), append(msgs, m.msg)
 collect:
@@ -100,27 +100,25 @@ collect:
 			break collect
 		}
 	}
-	switch {
-	case counted:
-		// Even one message goes as a batch: its count tells whether an
-		// owner's inbox still has its subscriber.
+	if len(msgs) == 1 && !counted {
+		p.send(m)
+	} else {
+		// Counted, even one message goes as a batch: its count tells
+		// whether an owner's inbox still has its subscriber.
+		var counts []int64
+		var err error
 		ctx, cancel := context.WithTimeout(context.Background(), p.timeout)
-		counts, err := rp.PublishBatchCount(ctx, channels, msgs)
+		if counted {
+			counts, err = rp.PublishBatchCount(ctx, channels, msgs)
+		} else {
+			err = bp.PublishBatch(ctx, channels, msgs)
+		}
 		cancel()
 		for i, ch := range channels {
 			p.noteOutcome(ch, msgs[i], err)
-			if err == nil && counts[i] == 0 && p.unreached != nil && strings.HasPrefix(ch, inboxPrefix) {
+			if counts != nil && counts[i] == 0 && p.unreached != nil && strings.HasPrefix(ch, inboxPrefix) {
 				p.unreached(ch)
 			}
-		}
-	case len(msgs) == 1:
-		p.send(m)
-	default:
-		ctx, cancel := context.WithTimeout(context.Background(), p.timeout)
-		err := bp.PublishBatch(ctx, channels, msgs)
-		cancel()
-		for i, ch := range channels {
-			p.noteOutcome(ch, msgs[i], err)
 		}
 	}
 	clear(msgs) // do not keep published messages alive
